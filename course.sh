@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# One entry point for the course's chores. Each command sets up (or updates)
+# the virtual environment .venv inside the repository first.
+#
+#   bash course.sh build     build the book into _build/html (warnings are errors)
+#   bash course.sh test      run every test: nbval over the notebooks, unit tests, book build
+#   bash course.sh refresh [NOTEBOOK ...]   re-execute notebooks in place from a fresh kernel
+#   bash course.sh student   write the student edition (no solutions) into student/
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+VENV=.venv
+# Stored outputs are produced and checked with one thread per process, so the
+# numbers reproduce whatever the core count (and two notebooks can run at once).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
+export PYTHONHASHSEED=0 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+unset MPLBACKEND  # notebooks must use the inline backend so figures are stored
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed" want
+  want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -r requirements.txt
+    "$VENV/bin/python" -m pip install --quiet --no-deps -e .
+    "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
+    echo "$want" > "$stamp"
+  fi
+}
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+  build)
+    setup
+    "$VENV/bin/jupyter-book" build . -W -n --keep-going "$@"
+    echo "Open _build/html/index.html in a browser."
+    ;;
+  test)
+    setup
+    "$VENV/bin/python" -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
+      --durations=15 notebooks tests "$@"
+    ;;
+  refresh)
+    setup
+    "$VENV/bin/python" tools/refresh_notebooks.py "$@"
+    ;;
+  student)
+    setup
+    "$VENV/bin/python" tools/student_edition.py "$@"
+    ;;
+  *)
+    sed -n '2,9p' "$0"
+    [ "$cmd" = help ]
+    ;;
+esac

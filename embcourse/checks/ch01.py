@@ -1,0 +1,85 @@
+"""Self-checks for chapter 1 (categorical data and one-hot codes), with reference solutions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable
+
+import torch
+
+from embcourse.checks.core import Case, Report, run_check
+
+UNK = "<unk>"
+
+
+def reference_one_hot(indices: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """One-hot codes of integer ``indices`` (any shape) as an int64 tensor of shape (*indices.shape, num_classes)."""
+    if not isinstance(indices, torch.Tensor):
+        raise TypeError(f"indices must be a torch.Tensor, got {type(indices).__name__}")
+    if indices.dtype.is_floating_point or indices.dtype == torch.bool or indices.is_complex():
+        raise TypeError(f"indices must have an integer dtype, got {indices.dtype}")
+    if not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    if indices.numel() and (indices.min() < 0 or indices.max() >= num_classes):
+        bad = indices[(indices < 0) | (indices >= num_classes)][0].item()
+        raise ValueError(f"indices must lie in [0, {num_classes}), found {bad}")
+    return (indices.unsqueeze(-1) == torch.arange(num_classes)).long()  # (*shape, C)
+
+
+def check_one_hot(fn: Callable, strict: bool = False) -> Report:
+    """Check a learner's ``one_hot(indices, num_classes)`` against the reference."""
+    t = torch.tensor
+    cases = [
+        Case("three indices into four classes", (t([0, 2, 3]), 4)),
+        Case("repeated index", (t([1, 1]), 3)),
+        Case("a batch of sequences, shape (2, 3)", (t([[0, 1, 2], [2, 1, 0]]), 3)),
+        Case("int32 indices", (t([4, 0], dtype=torch.int32), 5)),
+        Case("empty input", (t([], dtype=torch.long), 4)),
+        Case("index equal to num_classes is out of range", (t([0, 4]), 4)),
+        Case("negative index", (t([-1, 0]), 4)),
+        Case("float indices are rejected", (t([0.0, 1.0]), 2)),
+        Case("num_classes of zero is rejected", (t([0]), 0)),
+    ]
+    return run_check("one_hot", fn, reference_one_hot, cases, strict=strict)
+
+
+def reference_build_vocab(values: list[str], min_count: int = 1) -> list[str]:
+    """``itos``: ``<unk>`` first, then the values seen at least ``min_count`` times, sorted."""
+    if not isinstance(min_count, int) or min_count < 1:
+        raise ValueError(f"min_count must be a positive int, got {min_count!r}")
+    counts = Counter(values)
+    return [UNK] + sorted(v for v, c in counts.items() if c >= min_count and v != UNK)
+
+
+def reference_encode(values: list[str], itos: list[str]) -> torch.Tensor:
+    """The id of each value in ``itos`` (unknown values get the id of ``<unk>``) as an int64 tensor."""
+    if not itos or itos[0] != UNK:
+        raise ValueError(f"itos must start with {UNK!r}, got {itos[:1]!r}")
+    stoi = {s: i for i, s in enumerate(itos)}
+    return torch.tensor([stoi.get(v, 0) for v in values], dtype=torch.long)  # (N,)
+
+
+def check_build_vocab(fn: Callable, strict: bool = False) -> Report:
+    """Check a learner's ``build_vocab(values, min_count=1)``."""
+    cities = ["paris", "lyon", "paris", "lille", "lyon", "paris", "nantes"]
+    cases = [
+        Case("cities, sorted after <unk>", (cities,)),
+        Case("min_count=2 drops rare cities", (cities,), {"min_count": 2}),
+        Case("min_count=3 keeps only paris", (cities,), {"min_count": 3}),
+        Case("empty input gives just <unk>", ([],)),
+        Case("a value spelled <unk> is not added twice", (["<unk>", "b", "a"],)),
+        Case("min_count=0 is rejected", (cities,), {"min_count": 0}),
+    ]
+    return run_check("build_vocab", fn, reference_build_vocab, cases, strict=strict)
+
+
+def check_encode(fn: Callable, strict: bool = False) -> Report:
+    """Check a learner's ``encode(values, itos)``."""
+    itos = [UNK, "lille", "lyon", "paris"]
+    cases = [
+        Case("known cities", (["paris", "lyon", "lille"], itos)),
+        Case("unseen cities map to <unk>", (["paris", "brest", "nice"], itos)),
+        Case("empty input", ([], itos)),
+        Case("itos without <unk> first is rejected", (["paris"], ["paris", UNK])),
+    ]
+    return run_check("encode", fn, reference_encode, cases, strict=strict)

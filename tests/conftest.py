@@ -1,0 +1,49 @@
+"""Shared fixtures: the built book (built once per test session, xdist-safe)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def build_book(out: Path) -> subprocess.CompletedProcess:
+    """Build the book with warnings as errors into ``out``; return the finished process."""
+    jb = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory, worker_id) -> Path:
+    """The HTML folder of the book built from this tree, built once per test session.
+
+    Under pytest-xdist the workers share one build through a file lock; the
+    build's exit status and log are stored beside it so that every worker sees
+    a failed build as a failure.
+    """
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    out, status = shared / "book", shared / "book-status.json"
+    with FileLock(str(shared / "book.lock")):
+        if not status.exists():
+            proc = build_book(out)
+            status.write_text(json.dumps({"returncode": proc.returncode,
+                                          "log": (proc.stdout + proc.stderr)[-20000:]}))
+    result = json.loads(status.read_text())
+    if result["returncode"] != 0:
+        pytest.fail("the book build failed (warnings are errors):\n" + result["log"])
+    return out / "_build" / "html"
+
+
+def read_notebook(path: Path) -> dict:
+    """A notebook's JSON."""
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,55 @@
+"""Every chapter notebook is committed executed, from one fresh top-to-bottom run."""
+
+import pytest
+
+from conftest import NOTEBOOKS, read_notebook
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def test_there_are_chapter_notebooks():
+    assert NOTEBOOKS, "no notebooks/NN_*.ipynb found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_execution_counts_run_one_to_n(path):
+    counts = [c["execution_count"] for c in code_cells(read_notebook(path))]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: re-run it with `bash course.sh refresh {path.name}`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_error_outputs_or_tracebacks(path):
+    for i, cell in enumerate(code_cells(read_notebook(path))):
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{path.name} code cell {i}: {out.get('ename')}"
+            assert "Traceback" not in "".join(out.get("text", "")), f"{path.name} code cell {i}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_follows_the_chapter_template(path):
+    nb = read_notebook(path)
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert markdown.lstrip().startswith("# "), "the first cell must hold the title"
+    for heading in ("## Summary", "## Review questions", "## Exercises"):
+        assert heading in markdown, f"{path.name} has no {heading!r}"
+    assert markdown.count("```{exercise}") >= 3, "at least three exercises"
+    assert markdown.count("```{solution-start}") == markdown.count("```{solution-end}")
+    assert markdown.count("```{solution-start}") >= markdown.count("```{exercise}")
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_solution_cell_runs_its_check_in_strict_mode(path):
+    cells, inside, strict_calls, friendly_calls = read_notebook(path)["cells"], False, 0, 0
+    for cell in cells:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            inside = (inside or "```{solution-start}" in src) and "```{solution-end}" not in src
+        elif "check_" in src:
+            strict = "strict=True" in src
+            assert strict == inside, f"{path.name}: a check {'outside' if strict else 'inside'} a solution " \
+                                     f"{'is' if strict else 'is not'} strict:\n{src}"
+            strict_calls, friendly_calls = strict_calls + strict, friendly_calls + (not strict)
+    assert strict_calls >= 1 and friendly_calls >= 1, f"{path.name}: no self-checked coding exercise"
