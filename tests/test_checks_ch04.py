@@ -1,0 +1,124 @@
+"""Chapter 4's self-checks accept the reference and reject wrong implementations."""
+
+import pytest
+import torch
+
+from embcourse.checks import CheckFailed
+from embcourse.checks.ch04 import (ANALOGY_ITOS, ANALOGY_VECS, check_align, check_analogy, reference_align,
+                                   reference_analogy)
+from embcourse.pretrained import align_vectors
+from embcourse.wordvec import analogy
+
+
+def test_align_reference_passes_strict():
+    assert check_align(reference_align, strict=True).ok
+
+
+def test_align_reference_agrees_with_the_package_mean_strategy():
+    pre, vecs = ["a", "b", "c"], torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    task = ["c", "zzz", "a"]
+    expected, _ = align_vectors(task, pre, vecs, oov="mean", pad_token=None)
+    assert torch.allclose(reference_align(task, pre, vecs), expected)
+
+
+def _checked(body):
+    """Wrap a wrong alignment in the reference's validation, so that only the alignment is wrong."""
+    def fn(task_itos, pre_itos, vectors):
+        reference_align(task_itos, pre_itos, vectors)
+        return body(task_itos, pre_itos, vectors)
+    return fn
+
+
+def _zeros_for_missing(task_itos, pre_itos, vectors):
+    stoi = {w: i for i, w in enumerate(pre_itos)}
+    rows = [vectors[stoi[w]] if w in stoi else torch.zeros(vectors.shape[1]) for w in task_itos]
+    return torch.stack(rows) if rows else torch.zeros(0, vectors.shape[1])
+
+
+def _case_insensitive(task_itos, pre_itos, vectors):
+    stoi = {w.lower(): i for i, w in enumerate(pre_itos)}
+    mean = vectors.mean(dim=0)
+    rows = [vectors[stoi[w.lower()]] if w.lower() in stoi else mean for w in task_itos]
+    return torch.stack(rows) if rows else torch.zeros(0, vectors.shape[1])
+
+
+def _mean_of_task_rows(task_itos, pre_itos, vectors):
+    stoi = {w: i for i, w in enumerate(pre_itos)}
+    known = [vectors[stoi[w]] for w in task_itos if w in stoi]
+    mean = torch.stack(known).mean(dim=0) if known else vectors.mean(dim=0)  # mean of the wrong rows
+    rows = [vectors[stoi[w]] if w in stoi else mean for w in task_itos]
+    return torch.stack(rows) if rows else torch.zeros(0, vectors.shape[1])
+
+
+def _drops_missing(task_itos, pre_itos, vectors):
+    stoi = {w: i for i, w in enumerate(pre_itos)}
+    rows = [vectors[stoi[w]] for w in task_itos if w in stoi]
+    return torch.stack(rows) if rows else torch.zeros(0, vectors.shape[1])
+
+
+def _no_validation(task_itos, pre_itos, vectors):
+    stoi = {w: i for i, w in enumerate(pre_itos)}
+    mean = vectors.mean(dim=0)
+    rows = [vectors[stoi[w]] if w in stoi and stoi[w] < len(vectors) else mean for w in task_itos]
+    return torch.stack(rows) if rows else torch.zeros(0, vectors.shape[1])
+
+
+@pytest.mark.parametrize("wrong", [
+    _checked(_zeros_for_missing),      # zeros instead of the mean row
+    _checked(_case_insensitive),       # 'Cat' matched to 'cat'
+    _checked(_mean_of_task_rows),      # the mean of the task's known rows, not of the whole table
+    _checked(_drops_missing),          # leaves missing words out: rows no longer line up with ids
+    _no_validation,                    # accepts a table with fewer rows than pre_itos
+    _checked(lambda t, p, v: reference_align(sorted(t), p, v)),  # reorders the task vocabulary
+])
+def test_align_rejects_wrong_implementations(wrong):
+    assert not check_align(wrong).ok
+    with pytest.raises(CheckFailed):
+        check_align(wrong, strict=True)
+
+
+def test_analogy_reference_passes_strict():
+    assert check_analogy(reference_analogy, strict=True).ok
+
+
+def test_analogy_reference_agrees_with_wordvec_analogy():
+    for a, b, c in [("man", "king", "woman"), ("man", "woman", "king"), ("apple", "pear", "king")]:
+        assert reference_analogy(ANALOGY_VECS, ANALOGY_ITOS, a, b, c) == \
+            analogy(ANALOGY_VECS, ANALOGY_ITOS, a, b, c)[0][0]
+
+
+def _scores(vectors, itos, a, b, c, unit=True, exclude=True, sign=1):
+    stoi = {w: i for i, w in enumerate(itos)}
+    for w in (a, b, c):
+        if w not in stoi:
+            raise KeyError(w)
+    v = vectors / vectors.norm(dim=1, keepdim=True) if unit else vectors
+    scores = v @ (v[stoi[b]] - sign * v[stoi[a]] + v[stoi[c]])
+    if exclude:
+        scores[[stoi[a], stoi[b], stoi[c]]] = -float("inf")
+    return itos[int(scores.argmax())]
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda v, itos, a, b, c: _scores(v, itos, a, b, c, exclude=False),   # inputs not excluded
+    lambda v, itos, a, b, c: _scores(v, itos, a, b, c, unit=False),      # raw dot products: long vectors win
+    lambda v, itos, a, b, c: _scores(v, itos, a, b, c, sign=-1),         # b + a + c
+    lambda v, itos, a, b, c: _scores(v, itos, b, a, c),                  # a and b swapped
+    lambda v, itos, a, b, c: itos[0] if "duchess" in (a, b, c) else _scores(v, itos, a, b, c),  # no KeyError
+])
+def test_analogy_rejects_wrong_implementations(wrong):
+    assert not check_analogy(wrong).ok
+    with pytest.raises(CheckFailed):
+        check_analogy(wrong, strict=True)
+
+
+@pytest.mark.parametrize("check, nargs", [(check_align, 3), (check_analogy, 5)])
+def test_stub_is_not_yet_implemented(check, nargs, capsys):
+    def stub(*args):
+        assert len(args) == nargs
+        raise NotImplementedError
+
+    assert not check(stub).ok
+    assert "not yet implemented" in capsys.readouterr().out
+    with pytest.raises(CheckFailed):
+        check(stub, strict=True)
