@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import NOTEBOOKS, read_notebook
+from conftest import NOTEBOOKS, ROOT, read_notebook
 
 
 def code_cells(nb):
@@ -25,6 +25,18 @@ def test_no_error_outputs_or_tracebacks(path):
         for out in cell.get("outputs", []):
             assert out["output_type"] != "error", f"{path.name} code cell {i}: {out.get('ename')}"
             assert "Traceback" not in "".join(out.get("text", "")), f"{path.name} code cell {i}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_name_no_path_of_this_machine(path):
+    """A stored output that names a folder of the machine that ran it (a warning's file
+    name, a temporary folder) differs on every other machine and breaks the output check."""
+    root = str(ROOT)
+    for i, cell in enumerate(code_cells(read_notebook(path))):
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            assert root not in text, f"{path.name} code cell {i} prints the repository's path {root}"
+            assert "site-packages" not in text, f"{path.name} code cell {i} prints an installed package's path"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
