@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,31 @@ def built_book(tmp_path_factory, worker_id) -> Path:
     if result["returncode"] != 0:
         pytest.fail("the book build failed (warnings are errors):\n" + result["log"])
     return out / "_build" / "html"
+
+
+def toc_files() -> list[str]:
+    """Every page of _toc.yml (the root first), without suffix, in order."""
+    files: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files.append(toc["root"])
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [f.removesuffix(".ipynb").removesuffix(".md") for f in files]
+
+
+def toc_chapters() -> list[str]:
+    """The chapter notebooks listed in _toc.yml, as 'notebooks/NN_x' (no suffix), in order."""
+    return [f for f in toc_files() if f.startswith("notebooks/")]
 
 
 def read_notebook(path: Path) -> dict:

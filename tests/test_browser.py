@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-import yaml
+from conftest import toc_chapters, toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,31 +32,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 60_000  # generous: the test machine may be busy
-
-
-def toc_files() -> list[str]:
-    """Every page of _toc.yml (the root first), without suffix, in order."""
-    files: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files.append(toc["root"])
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [f.removesuffix(".ipynb").removesuffix(".md") for f in files]
-
-
-def toc_chapters() -> list[str]:
-    """The chapter notebooks listed in _toc.yml, as 'notebooks/NN_x' (no suffix), in order."""
-    return [f for f in toc_files() if f.startswith("notebooks/")]
 
 
 CHAPTERS = toc_chapters()

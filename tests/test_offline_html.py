@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-import yaml
+from conftest import toc_chapters
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,24 +29,6 @@ NAV_RELS = {"next", "prev", "index", "search", "canonical", "author", "license",
 # every page; it is fetched only when a reader presses a "Live code" (thebe) launch button,
 # which this book does not enable (test_no_page_offers_a_thebe_launch_button).
 LAZY_THEBE = re.compile(r"^https://unpkg\.com/thebe@[\w.]+/lib/index\.js$")
-
-
-def toc_chapters() -> list[str]:
-    """The chapter notebooks listed in _toc.yml, as 'notebooks/NN_x' (no suffix), in order."""
-    files: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
-    return [f.removesuffix(".ipynb") for f in files if f.startswith("notebooks/")]
 
 
 CHAPTERS = toc_chapters()
