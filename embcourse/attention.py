@@ -15,11 +15,11 @@ import math
 from typing import Any, Callable, NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from embcourse.bleu import corpus_bleu
 from embcourse.seq2seq import Encoder, TranslationData
+from embcourse.utils import count_parameters  # noqa: F401  (chapter 7 imports it from here)
 
 
 # ---------------------------------------------------------------- attention
@@ -360,8 +360,3 @@ def plot_attention(ax, weights: Tensor, src_tokens: list[str], tgt_tokens: list[
     ax.set_ylabel("output (French)")
     ax.set_title(title)
     return ax
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Chapter 7: number of distinct trainable parameters (a tied table counts once)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from embcourse.utils import count_parameters  # noqa: F401  (chapter 5 imports it from here)
+
 
 @dataclass
 class BasketTask:
@@ -94,11 +96,6 @@ class EmbeddingClassifier(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.out(self.emb(X))  # (B, D) -> (B, C)
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Chapter 5: the number of trainable numbers in ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 @torch.no_grad()

@@ -1,4 +1,4 @@
-"""Seeding, the device, and honest timing (used by every chapter)."""
+"""Seeding, the device, honest timing and parameter counts (used by every chapter)."""
 
 from __future__ import annotations
 
@@ -74,3 +74,8 @@ def measure(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> Timi
         fn()
         times.append(time.perf_counter() - t0)
     return Timing(times)
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """The number of distinct trainable numbers in ``model`` (a table shared by two layers counts once)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

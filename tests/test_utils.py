@@ -51,3 +51,17 @@ def test_measure_rejects_zero_repeats():
 def test_hardware_names_cores_and_torch_version():
     line = hardware()
     assert "cores" in line and torch.__version__ in line
+
+
+def test_count_parameters_counts_trainable_numbers_and_a_shared_table_once():
+    import torch
+
+    from embcourse import count_parameters
+
+    emb, out = torch.nn.Embedding(10, 4), torch.nn.Linear(4, 10)
+    model = torch.nn.ModuleDict({"emb": emb, "out": out})
+    assert count_parameters(model) == 10 * 4 + (4 * 10 + 10)
+    out.weight = emb.weight  # tied: one (10, 4) table
+    assert count_parameters(model) == 10 * 4 + 10
+    emb.weight.requires_grad_(False)
+    assert count_parameters(model) == 10
