@@ -9,17 +9,12 @@ last, e.g. ``(X, y)`` or ``(stores, products, y)``.
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import torch
 import torch.nn as nn
-from tqdm import TqdmWarning
-
-with warnings.catch_warnings():  # without ipywidgets, tqdm.auto warns once and falls back to a text bar
-    warnings.simplefilter("ignore", TqdmWarning)
-    from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: tqdm.auto warns in a notebook without ipywidgets
 
 Data = Sequence[torch.Tensor]
 
