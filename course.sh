@@ -3,9 +3,13 @@
 # the virtual environment .venv inside the repository first.
 #
 #   bash course.sh build     build the book into _build/html (warnings are errors)
-#   bash course.sh test      run every test: nbval over the notebooks, unit tests, book build
-#   bash course.sh refresh [NOTEBOOK ...]   re-execute notebooks in place from a fresh kernel
-#   bash course.sh student   write the student edition (no solutions) into student/
+#   bash course.sh test      print the environment report, then run every test: nbval over
+#                            the notebooks, unit tests, book build
+#   bash course.sh doctor    print the environment report (paste it into any bug report)
+#   bash course.sh refresh [--force] [NOTEBOOK ...]   re-execute notebooks in place from a
+#                            fresh kernel (refuses notebooks with uncommitted changes)
+#   bash course.sh student [--force]   write the student edition (no solutions) into student/
+#                            (refuses to overwrite a notebook you have edited)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -43,8 +47,13 @@ case "$cmd" in
     ;;
   test)
     setup
+    "$VENV/bin/python" tools/doctor.py
     "$VENV/bin/python" -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
       --durations=15 notebooks tests "$@"
+    ;;
+  doctor)
+    setup
+    "$VENV/bin/python" tools/doctor.py
     ;;
   refresh)
     setup
@@ -55,7 +64,7 @@ case "$cmd" in
     "$VENV/bin/python" tools/student_edition.py "$@"
     ;;
   *)
-    sed -n '2,9p' "$0"
+    sed -n '2,14p' "$0"
     [ "$cmd" = help ]
     ;;
 esac

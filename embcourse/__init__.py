@@ -23,6 +23,6 @@ Nothing here changes global state at import time: call
 :func:`embcourse.utils.set_seed` yourself at the top of a notebook.
 """
 
-from embcourse.utils import count_parameters, get_device, hardware, measure, set_seed
+from embcourse.utils import claim, count_parameters, get_device, hardware, measure, set_seed
 
-__all__ = ["count_parameters", "get_device", "hardware", "measure", "set_seed"]
+__all__ = ["claim", "count_parameters", "get_device", "hardware", "measure", "set_seed"]

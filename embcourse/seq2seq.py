@@ -9,6 +9,8 @@ The model interface is shared with chapter 7's attention model: a model has
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import tempfile
@@ -21,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from safetensors import safe_open
+from safetensors.torch import save_file
 from torch.utils.data import DataLoader, Sampler
 
 from embcourse.bleu import corpus_bleu
@@ -423,21 +427,72 @@ def evaluate(model: nn.Module, data: TranslationData, pairs: Pairs, max_len: int
 
 # ---------------------------------------------------------------- checkpoints
 
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be trusted: truncated, corrupted, or not ours."""
+
+
+def _digest(tensors: dict[str, torch.Tensor], config_json: str) -> str:
+    """SHA-256 of the config and of every tensor's name, dtype, shape and bytes, in name order."""
+    h = hashlib.sha256(config_json.encode())
+    for name in sorted(tensors):
+        t = tensors[name].contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def save_checkpoint(model: nn.Module, path: str | os.PathLike, config: dict | None = None) -> None:
-    """Save ``model.state_dict()`` (and a small config dict) atomically: temp file, then rename (chapter 6)."""
+    """Save ``model.state_dict()`` and a JSON config as safetensors, with a checksum (chapter 6).
+
+    The file is written to a temporary name and renamed, so an interrupted save
+    leaves no half-written checkpoint and no temporary file. A config that JSON
+    cannot carry unchanged (a tuple, a tensor, a non-string key) is refused here,
+    not discovered at load time.
+    """
     path = Path(path)
+    config = dict(config or {})
+    try:
+        config_json = json.dumps(config, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"config cannot be saved as JSON: {err}") from None
+    if json.loads(config_json) != config:
+        raise ValueError(f"config does not survive a JSON round trip (tuples, non-string keys?): "
+                         f"{config!r} would load as {json.loads(config_json)!r}")
+    # Cloned so that tied weights (one tensor under two names) are stored twice.
+    tensors = {k: v.detach().to("cpu").clone().contiguous() for k, v in model.state_dict().items()}
+    metadata = {"format": "embcourse-checkpoint-1", "config": config_json,
+                "sha256": _digest(tensors, config_json)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
-    torch.save({"state_dict": model.state_dict(), "config": dict(config or {})}, tmp)
-    os.replace(tmp, path)
+    try:
+        save_file(tensors, tmp, metadata=metadata)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[dict, dict]:
-    """(state_dict, config) read with ``torch.load(weights_only=True)``: tensors and plain data only (chapter 6)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no checkpoint at {Path(path).name}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
-        raise ValueError(f"{Path(path).name} is not a checkpoint written by save_checkpoint")
-    return ckpt["state_dict"], ckpt.get("config", {})
+    """(state_dict, config) from a file written by :func:`save_checkpoint`, its checksum verified (chapter 6).
+
+    safetensors stores tensors and text only, so reading a file runs no code;
+    any damage (truncation, flipped bytes, another format) raises
+    :class:`CheckpointError` naming the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    bad = f"{path}: truncated or corrupted checkpoint"
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as err:  # safetensors raises its own error types, and OSError
+        raise CheckpointError(f"{bad} ({type(err).__name__}: {err})") from None
+    if metadata.get("format") != "embcourse-checkpoint-1" or "sha256" not in metadata:
+        raise CheckpointError(f"{bad} (no embcourse checkpoint header: not written by save_checkpoint)")
+    config_json = metadata.get("config", "{}")
+    if _digest(tensors, config_json) != metadata["sha256"]:
+        raise CheckpointError(f"{bad} (checksum mismatch: the weights or config changed after saving)")
+    return tensors, json.loads(config_json)

@@ -79,3 +79,18 @@ def measure(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> Timi
 def count_parameters(model: torch.nn.Module) -> int:
     """The number of distinct trainable numbers in ``model`` (a table shared by two layers counts once)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def claim(holds: object, sentence: str, **evidence: object) -> None:
+    """Guard a sentence of the prose: raise ``AssertionError`` quoting it when ``holds`` is false.
+
+    Chapters call it in cells the book hides (tag ``remove-cell``), with the
+    numbers the sentence rests on as keyword arguments, so that a rerun that
+    overturns a conclusion fails the tests and says which sentence it overturned.
+    """
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise TypeError("claim needs the sentence it guards, as a non-empty string")
+    if not bool(holds):
+        numbers = ", ".join(f"{k}={v!r}" for k, v in evidence.items())
+        raise AssertionError(f'Claim no longer holds: "{sentence.strip()}"'
+                             + (f" (measured: {numbers})" if numbers else ""))

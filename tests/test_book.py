@@ -62,3 +62,23 @@ def test_glossary_terms_and_glued_numbers_resolve(built_book, path):
     assert soup.select('a[href*="glossary.html#term-"]'), "the chapter links no glossary term"
     text = soup.get_text(" ")
     assert "{glue" not in text and "{term}" not in text, "an unresolved role was rendered as text"
+
+
+def test_no_built_page_shows_test_plumbing(built_book):
+    """Checked cells are marked with nbval's cell tags, which the book never shows."""
+    pages = [p for p in built_book.rglob("*.html") if "_static" not in p.parts]
+    assert pages
+    for html in pages:
+        raw = html.read_text(encoding="utf-8")
+        assert "NBVAL" not in raw, f"{html.name} contains NBVAL"
+        shown = BeautifulSoup(raw, "html.parser").get_text(" ").lower()
+        assert "nbval" not in shown, f"{html.name} shows nbval plumbing to the reader"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_claim_cells_are_hidden_from_the_reader(built_book, path):
+    claims = [c for c in read_notebook(path)["cells"]
+              if c["cell_type"] == "code" and "claim(" in "".join(c["source"])]
+    assert claims, f"{path.name} guards no conclusion with a claim"
+    text = page(built_book, path).get_text(" ")
+    assert "claim(" not in text, "a claim cell is shown on the page (tag it remove-cell)"

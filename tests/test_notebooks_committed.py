@@ -65,3 +65,26 @@ def test_every_solution_cell_runs_its_check_in_strict_mode(path):
                                      f"{'is' if strict else 'is not'} strict:\n{src}"
             strict_calls, friendly_calls = strict_calls + strict, friendly_calls + (not strict)
     assert strict_calls >= 1 and friendly_calls >= 1, f"{path.name}: no self-checked coding exercise"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_checked_cells_use_tags_not_comments(path):
+    for i, cell in enumerate(code_cells(read_notebook(path))):
+        assert "NBVAL" not in "".join(cell["source"]), \
+            f"{path.name} code cell {i}: use the cell tag nbval-check-output, not a comment"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_the_page(path):
+    long = [(i, line) for i, cell in enumerate(code_cells(read_notebook(path)))
+            for line in "".join(cell["source"]).splitlines() if len(line) > 88]
+    assert not long, f"{path.name}: {len(long)} code lines longer than 88 characters, " \
+                     f"first in code cell {long[0][0]}: {long[0][1]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_claim_cells_are_tagged_remove_cell(path):
+    for i, cell in enumerate(code_cells(read_notebook(path))):
+        if "claim(" in "".join(cell["source"]):
+            assert "remove-cell" in cell.get("metadata", {}).get("tags", []), \
+                f"{path.name} code cell {i} asserts a claim but is shown in the book"

@@ -1,13 +1,15 @@
 """The chapter 6 translation model, its data pipeline, training, decoding and checkpoints."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 
 from embcourse.checks.ch06 import reference_greedy_decode, tiny_model
-from embcourse.seq2seq import (BucketBatchSampler, OneHot, Seq2Seq, TranslationData, error_kind,
-                               evaluate, greedy_decode, init_embedding, load_checkpoint, load_splits,
+from embcourse.seq2seq import (BucketBatchSampler, CheckpointError, OneHot, Seq2Seq, TranslationData,
+                               error_kind, evaluate, greedy_decode, init_embedding, load_checkpoint, load_splits,
                                masked_cross_entropy, save_checkpoint, splits_from_pairs, train_seq2seq,
                                translate)
 
@@ -161,20 +163,92 @@ def test_translate_rejects_a_single_string(data):
         translate(small_model(data), data, "the dog sees the cat .")
 
 
-def test_checkpoint_round_trip_with_weights_only(data, tmp_path):
+def test_checkpoint_round_trip(data, tmp_path):
     model = small_model(data)
-    save_checkpoint(model, tmp_path / "m.pt", {"embed_dim": 8, "hidden_size": 16})
-    state, config = load_checkpoint(tmp_path / "m.pt")
+    save_checkpoint(model, tmp_path / "m.safetensors", {"embed_dim": 8, "hidden_size": 16})
+    state, config = load_checkpoint(tmp_path / "m.safetensors")
     other = small_model(data, dropout=0.2)
     other.load_state_dict(state)
     assert config == {"embed_dim": 8, "hidden_size": 16}
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), other.state_dict().values()))
-    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]  # no temporary file left behind
+
+
+def test_checkpoint_keeps_tied_weights(tmp_path):
+    model = torch.nn.Sequential(torch.nn.Embedding(20, 4), torch.nn.Linear(4, 20))
+    model[1].weight = model[0].weight  # one tensor under two names
+    save_checkpoint(model, tmp_path / "tied.safetensors")
+    state, _ = load_checkpoint(tmp_path / "tied.safetensors")
+    assert torch.equal(state["0.weight"], state["1.weight"])
+
+
+def _saved(data, tmp_path) -> Path:
+    path = tmp_path / "m.safetensors"
+    save_checkpoint(small_model(data), path, {"embed_dim": 8})
+    return path
+
+
+def test_a_bit_flipped_checkpoint_is_rejected(data, tmp_path):
+    path = _saved(data, tmp_path)
+    raw = bytearray(path.read_bytes())
+    middle = len(raw) // 2
+    for i in range(middle, middle + 200):  # 200 bytes flipped in the middle, in the weights
+        raw[i] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="m.safetensors: truncated or corrupted checkpoint"):
+        load_checkpoint(path)
+
+
+def test_a_changed_config_is_rejected(data, tmp_path):
+    path = _saved(data, tmp_path)
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace(b'{\\"embed_dim\\": 8}', b'{\\"embed_dim\\": 9}'))
+    assert path.read_bytes() != raw
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random bytes", "empty", "a torch.save file"])
+def test_damaged_files_raise_a_clear_error_that_never_suggests_weights_only_false(data, tmp_path, damage):
+    path = _saved(data, tmp_path)
+    raw = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "random bytes":
+        path.write_bytes(np.random.default_rng(0).bytes(len(raw)))
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        torch.save(small_model(data).state_dict(), path)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    message = str(info.value)
+    assert str(path) in message and "truncated or corrupted checkpoint" in message
+    assert "weights_only" not in message
+
+
+@pytest.mark.parametrize("config", [{"sizes": (1, 2)}, {1: "a"}, {"w": torch.ones(1)}, {"x": float("nan")}])
+def test_a_config_that_cannot_round_trip_is_refused_at_save_time(data, tmp_path, config):
+    with pytest.raises(ValueError, match="config"):
+        save_checkpoint(small_model(data), tmp_path / "m.safetensors", config)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_save_leaves_no_temporary_file(data, tmp_path, monkeypatch):
+    import embcourse.seq2seq as s2s
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(s2s, "save_file", broken)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(small_model(data), tmp_path / "m.safetensors")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_load_checkpoint_names_a_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.pt"):
-        load_checkpoint(tmp_path / "nope.pt")
+    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+        load_checkpoint(tmp_path / "nope.safetensors")
 
 
 def test_splits_from_pairs_are_disjoint_and_reproducible():

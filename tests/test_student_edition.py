@@ -165,6 +165,85 @@ def test_the_command_refuses_an_unbalanced_notebook_and_writes_nothing(tmp_path)
     assert not (tmp_path / "student" / "01_bad.ipynb").exists()
 
 
+# --- never destroying a learner's work -------------------------------------------------------
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True)
+
+
+@pytest.fixture
+def source(tmp_path) -> Path:
+    path = tmp_path / "src" / "01_x.ipynb"
+    path.parent.mkdir()
+    nbformat.write(chapter_like(), path)
+    return path
+
+
+def test_a_second_run_overwrites_an_untouched_student_notebook(source, tmp_path):
+    out = tmp_path / "student"
+    assert run_tool(str(source), "--out", str(out)).returncode == 0
+    first = (out / "01_x.ipynb").read_text()
+    proc = run_tool(str(source), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "01_x.ipynb").read_text() == first and not list(out.glob("*.bak*"))
+
+
+def learner_edits(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    stub = next(c for c in nb.cells if "NotImplementedError" in c.source)
+    stub.source = "def f(x):\n    return x  # my answer"
+    nbformat.write(nb, path)
+
+
+def test_it_refuses_to_overwrite_a_notebook_the_learner_edited(source, tmp_path):
+    out = tmp_path / "student"
+    run_tool(str(source), "--out", str(out))
+    learner_edits(out / "01_x.ipynb")
+    edited = (out / "01_x.ipynb").read_text()
+    proc = run_tool(str(source), "--out", str(out))
+    assert proc.returncode != 0
+    assert "01_x.ipynb" in proc.stderr and "--force" in proc.stderr
+    assert (out / "01_x.ipynb").read_text() == edited  # the learner's answer is still there
+
+
+def test_a_notebook_not_written_by_the_tool_is_not_overwritten(source, tmp_path):
+    out = tmp_path / "student"
+    out.mkdir()
+    (out / "01_x.ipynb").write_text("my own notes")
+    assert run_tool(str(source), "--out", str(out)).returncode != 0
+    assert (out / "01_x.ipynb").read_text() == "my own notes"
+
+
+def test_force_overwrites_and_keeps_a_backup_of_the_learner_version(source, tmp_path):
+    out = tmp_path / "student"
+    run_tool(str(source), "--out", str(out))
+    learner_edits(out / "01_x.ipynb")
+    edited = (out / "01_x.ipynb").read_text()
+    proc = run_tool(str(source), "--out", str(out), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "01_x.ipynb.bak").read_text() == edited
+    assert "my answer" not in (out / "01_x.ipynb").read_text()
+    learner_edits(out / "01_x.ipynb")
+    run_tool(str(source), "--out", str(out), "--force")
+    assert (out / "01_x.ipynb.bak2").exists() and (out / "01_x.ipynb.bak").read_text() == edited
+
+
+@pytest.mark.parametrize("where", ["same folder", "notebooks"])
+def test_it_refuses_to_write_into_the_source_folder(source, where):
+    out = source.parent if where == "same folder" else ROOT / "notebooks"
+    before = source.read_text()
+    proc = run_tool(str(source), "--out", str(out))
+    assert proc.returncode != 0 and "source notebooks" in proc.stderr
+    assert source.read_text() == before
+
+
+def test_student_notebooks_are_written_readable_by_everyone(source, tmp_path):
+    out = tmp_path / "student"
+    run_tool(str(source), "--out", str(out))
+    assert (out / "01_x.ipynb").stat().st_mode & 0o777 == 0o644
+
+
 # --- every chapter notebook -----------------------------------------------------------------
 
 

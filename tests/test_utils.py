@@ -65,3 +65,25 @@ def test_count_parameters_counts_trainable_numbers_and_a_shared_table_once():
     assert count_parameters(model) == 10 * 4 + 10
     emb.weight.requires_grad_(False)
     assert count_parameters(model) == 10
+
+
+def test_claim_passes_silently_when_it_holds():
+    from embcourse import claim
+
+    claim(2 > 1, "two exceeds one", two=2)
+
+
+def test_a_failed_claim_quotes_the_sentence_and_the_numbers():
+    from embcourse import claim
+
+    with pytest.raises(AssertionError, match=r'Claim no longer holds: "attention wins" '
+                                             r"\(measured: attention=55.0, baseline=58.8\)"):
+        claim(55.0 > 58.8, "attention wins", attention=55.0, baseline=58.8)
+
+
+@pytest.mark.parametrize("sentence", ["", "   ", None])
+def test_a_claim_needs_its_sentence(sentence):
+    from embcourse import claim
+
+    with pytest.raises(TypeError, match="sentence"):
+        claim(True, sentence)

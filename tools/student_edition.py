@@ -18,13 +18,23 @@ start, a start inside an open solution) stops the command with a ValueError
 naming the notebook and the cell. `student/` sits beside `notebooks/` so that
 paths relative to the notebook (``../data_cache``) work the same; it is
 git-ignored.
+
+It never destroys a learner's work. Each notebook it writes records a
+fingerprint of its cells' sources; a later run overwrites a student notebook
+only when its sources still match that fingerprint. A notebook the learner
+has edited (or one not written by this tool) is refused, unless ``--force`` is
+given, which first keeps a copy beside it as ``NN_x.ipynb.bak``. An output
+folder that holds the source notebooks is refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
+import json
 import os
+import shutil
 import re
 import sys
 import tempfile
@@ -116,16 +126,57 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
 
 
 def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write ``nb`` to ``path`` through a temporary file and a rename."""
+    """Write ``nb`` to ``path`` (mode 0644) through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".ipynb")
     os.close(fd)
     try:
         nbformat.write(nb, tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def fingerprint(cells: list) -> str:
+    """SHA-256 of the cells' types and sources: what a learner edits."""
+    text = json.dumps([[c["cell_type"], "".join(c["source"])] for c in cells], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def learner_changed(path: Path) -> bool:
+    """True when the student notebook at ``path`` is not as this tool wrote it."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        written = nb["metadata"]["embcourse"]["student_edition"]["fingerprint"]
+        return fingerprint(nb["cells"]) != written
+    except (OSError, ValueError, KeyError, TypeError):
+        return True  # unreadable, or not written by this tool: treat as the learner's
+
+
+def backup_path(path: Path) -> Path:
+    """The first free name among NN_x.ipynb.bak, NN_x.ipynb.bak2, ..."""
+    candidate, n = path.with_name(path.name + ".bak"), 2
+    while candidate.exists():
+        candidate, n = path.with_name(f"{path.name}.bak{n}"), n + 1
+    return candidate
+
+
+def write_student(nb: nbformat.NotebookNode, path: Path, force: bool) -> str:
+    """Write one student notebook without destroying edits; return what was done."""
+    nb.metadata.setdefault("embcourse", {})["student_edition"] = {"fingerprint": fingerprint(nb.cells)}
+    kept = ""
+    if path.exists() and learner_changed(path):
+        if not force:
+            raise FileExistsError(
+                f"{path} has changes since it was written (your work?); not overwritten. "
+                "Move it away, or pass --force to overwrite it (a .bak copy is kept)")
+        backup = backup_path(path)
+        shutil.copy2(path, backup)
+        kept = f" (your version kept as {backup.name})"
+    write_atomically(nb, path)
+    return f"wrote {path.parent.name}/{path.name}{kept}"
 
 
 def chapter_notebooks(folder: Path = ROOT / "notebooks") -> list[Path]:
@@ -137,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     parser.add_argument("--out", type=Path, default=ROOT / "student", help="output folder (default student/)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite student notebooks you have edited (each is kept as .bak first)")
     args = parser.parse_args(argv)
     paths = args.notebooks or chapter_notebooks()
     for p in paths:
@@ -144,11 +197,19 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{p}: not a notebook file (expected an existing .ipynb)")
     if not paths:
         parser.error("no chapter notebooks found in notebooks/ (expected NN_*.ipynb)")
+    sources = {p.resolve().parent for p in paths} | {(ROOT / "notebooks").resolve()}
+    if args.out.resolve() in sources:
+        parser.error(f"--out {args.out}: that folder holds the source notebooks; writing the "
+                     "student edition there would remove their solutions (choose another folder)")
+    refused = 0
     for p in paths:
         nb = student_notebook(nbformat.read(p, as_version=4), name=p.name)
-        write_atomically(nb, args.out / p.name)
-        print(f"wrote {args.out.name}/{p.name}")
-    return 0
+        try:
+            print(write_student(nb, args.out / p.name, args.force))
+        except FileExistsError as err:
+            print(f"refused: {err}", file=sys.stderr)
+            refused += 1
+    return 2 if refused else 0
 
 
 if __name__ == "__main__":
