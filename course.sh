@@ -48,7 +48,11 @@ case "$cmd" in
   test)
     setup
     "$VENV/bin/python" tools/doctor.py
-    "$VENV/bin/python" -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
+    # One pytest worker per OMP_NUM_THREADS cores (at most 2): more threads than cores
+    # makes OpenMP's barriers spin, and a notebook then runs ten times slower.
+    workers=$("$VENV/bin/python" -c "import os; t = int(os.environ.get('OMP_NUM_THREADS') or 1); \
+print(max(1, min(2, (os.cpu_count() or 1) // max(1, t))))")
+    "$VENV/bin/python" -m pytest -n "$workers" --dist loadscope --nbval-lax --nbval-current-env \
       --durations=15 notebooks tests "$@"
     ;;
   doctor)

@@ -1,14 +1,25 @@
 """Chapter 1's self-checks accept the reference and reject wrong implementations."""
 
+from collections import Counter
+
 import pytest
 import torch
 import torch.nn.functional as F
 
-from embcourse.checks import CheckFailed
+from embcourse.checks import CheckFailed, Unfinished
 from embcourse.checks.ch01 import (check_build_vocab, check_encode, check_one_hot,
                                    reference_build_vocab, reference_encode, reference_one_hot)
 
 
+def _rejected(check, wrong):
+    report = check(wrong)
+    assert not report.ok and report.failed
+    with pytest.raises(CheckFailed):
+        check(wrong, strict=True)
+    return report
+
+
+# ------------------------------------------------------------------ one_hot
 def test_one_hot_reference_passes_strict():
     assert check_one_hot(reference_one_hot, strict=True).ok
 
@@ -18,30 +29,66 @@ def test_one_hot_reference_agrees_with_torch():
     assert torch.equal(reference_one_hot(idx, 4), F.one_hot(idx, 4))
 
 
+def _validated(body):
+    """A one_hot that validates like the reference, with its result built by ``body``."""
+    def fn(indices, num_classes):
+        reference_one_hot(indices, num_classes)
+        return body(indices, num_classes)
+    return fn
+
+
+def one_hot_in_the_input_dtype(indices, num_classes):  # int32 in, int32 out
+    return _validated(lambda i, n: (i.unsqueeze(-1) == torch.arange(n)).to(i.dtype))(indices, num_classes)
+
+
+def one_hot_as_numpy(indices, num_classes):  # a NumPy array, not a tensor
+    return reference_one_hot(indices, num_classes).numpy()
+
+
+def one_hot_accepting_float_num_classes(indices, num_classes):  # num_classes=3.0 goes through
+    return reference_one_hot(indices, int(num_classes))
+
+
 @pytest.mark.parametrize("wrong", [
-    lambda idx, n: F.one_hot(idx, n),                                   # no validation: RuntimeError, accepts floats?
-    lambda idx, n: (idx.unsqueeze(-1) == torch.arange(n)).float(),      # wrong dtype
+    lambda idx, n: F.one_hot(idx, n),                                   # no validation
+    _validated(lambda idx, n: (idx.unsqueeze(-1) == torch.arange(n)).float()),  # float out
+    _validated(lambda idx, n: torch.eye(n + 1, dtype=torch.long)[idx.long()]),  # one column too many
+    _validated(lambda idx, n: (idx.reshape(-1, 1) == torch.arange(n)).long()),  # flattens the batch shape
     lambda idx, n: torch.eye(n, dtype=torch.long)[idx.long()],          # negative index wraps around
-    lambda idx, n: torch.eye(n + 1, dtype=torch.long)[idx.long()],      # one column too many
-    lambda idx, n: (idx.view(-1, 1) == torch.arange(n)).long(),         # flattens batch shape
+    one_hot_in_the_input_dtype,
+    one_hot_as_numpy,
+    one_hot_accepting_float_num_classes,
 ])
 def test_one_hot_rejects_wrong_implementations(wrong):
-    report = check_one_hot(wrong)
-    assert not report.ok and report.failed
-    with pytest.raises(CheckFailed):
-        check_one_hot(wrong, strict=True)
+    _rejected(check_one_hot, wrong)
 
 
-def test_one_hot_stub_is_not_yet_implemented(capsys):
+def test_one_hot_dtype_mistake_gets_the_dtype_hint():
+    report = check_one_hot(one_hot_in_the_input_dtype)
+    assert "values right, dtype torch.int32; expected torch.int64" in report.reasons["int32 indices give int64 codes"]
+
+
+@pytest.mark.parametrize("stub_error", [Unfinished, Unfinished("write one_hot above")])
+def test_one_hot_stub_is_not_yet_implemented(stub_error, capsys):
     def stub(indices, num_classes):
-        raise NotImplementedError
+        raise stub_error
 
-    assert not check_one_hot(stub).ok
+    report = check_one_hot(stub)
+    assert not report.ok and not report.implemented
     assert "not yet implemented" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="not yet implemented"):
+        check_one_hot(stub, strict=True)
 
 
+# ------------------------------------------------------------------ build_vocab
 def test_build_vocab_reference_passes_strict():
     assert check_build_vocab(reference_build_vocab, strict=True).ok
+
+
+def build_vocab_literal(values, min_count=1):  # "<unk>" first, then every value: a value "<unk>" comes twice
+    if min_count < 1:
+        raise ValueError("min_count")
+    return ["<unk>"] + sorted(v for v, c in Counter(values).items() if c >= min_count)
 
 
 @pytest.mark.parametrize("wrong", [
@@ -49,13 +96,25 @@ def test_build_vocab_reference_passes_strict():
     lambda values, min_count=1: sorted(set(values)) + ["<unk>"],                    # <unk> last
     lambda values, min_count=1: ["<unk>"] + sorted(v for v in set(values) if values.count(v) > min_count),  # off by one
     lambda values, min_count=1: ["<unk>"] + sorted(set(values)),                    # ignores min_count
+    build_vocab_literal,
 ])
 def test_build_vocab_rejects_wrong_implementations(wrong):
-    assert not check_build_vocab(wrong).ok
+    _rejected(check_build_vocab, wrong)
 
 
+# ------------------------------------------------------------------ encode
 def test_encode_reference_passes_strict():
     assert check_encode(reference_encode, strict=True).ok
+
+
+def encode_indexing_an_empty_itos(values, itos):  # itos[0] on [] raises IndexError, not ValueError
+    if itos[0] != "<unk>":
+        raise ValueError("itos must start with <unk>")
+    return torch.tensor([itos.index(v) if v in itos else 0 for v in values], dtype=torch.long)
+
+
+def encode_int32(values, itos):  # int32 ids, not int64
+    return reference_encode(values, itos).to(torch.int32)
 
 
 @pytest.mark.parametrize("wrong", [
@@ -63,6 +122,8 @@ def test_encode_reference_passes_strict():
     lambda values, itos: torch.tensor([itos.index(v) if v in itos else -1 for v in values], dtype=torch.long),
     lambda values, itos: torch.tensor([itos.index(v) if v in itos else 0 for v in values], dtype=torch.float),
     lambda values, itos: [itos.index(v) if v in itos else 0 for v in values],       # a list, not a tensor
+    encode_indexing_an_empty_itos,
+    encode_int32,
 ])
 def test_encode_rejects_wrong_implementations(wrong):
-    assert not check_encode(wrong).ok
+    _rejected(check_encode, wrong)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from embcourse.checks import CheckFailed
+from embcourse.checks import CheckFailed, Unfinished
 from embcourse.checks.ch03 import (check_analogy, check_keep_probability, check_nearest, check_sgns_loss,
                                    reference_analogy, reference_keep_probability, reference_nearest,
                                    reference_sgns_loss)
@@ -22,7 +22,7 @@ def _rejects(check, wrong):
 
 def _stub_reports_not_implemented(check, capsys):
     def stub(*args, **kwargs):
-        raise NotImplementedError
+        raise Unfinished
 
     report = check(stub)
     assert not report.ok and not report.implemented
@@ -45,6 +45,13 @@ def _pos(c, o):
 
 def _neg(c, n):
     return torch.bmm(n, c.unsqueeze(2)).squeeze(2)  # (B, K)
+
+
+def sgns_loss_broadcasting_negatives(c, o, n):  # checks D and K but not B: (1, K, D) broadcasts over the batch
+    if o.shape != c.shape or n.dim() != 3 or n.shape[2] != c.shape[1]:
+        raise ValueError("shapes")
+    neg = (n * c.unsqueeze(1)).sum(-1)  # (B, K), broadcast when n is (1, K, D)
+    return (F.softplus(-_pos(c, o)) + F.softplus(neg).sum(-1)).mean()
 
 
 def test_sgns_loss_reference_passes_strict():
@@ -70,6 +77,7 @@ def test_sgns_loss_reference_agrees_with_the_package_and_by_hand():
     _shapes_checked(lambda c, o, n: (-torch.log(torch.sigmoid(_pos(c, o)))                              # overflows
                                      - torch.log(torch.sigmoid(-_neg(c, n))).sum(-1)).mean()),
     lambda c, o, n: sgns_loss(c, o, n),                                                                 # no shape checks
+    sgns_loss_broadcasting_negatives,
 ])
 def test_sgns_loss_rejects_wrong_implementations(wrong):
     _rejects(check_sgns_loss, wrong)
@@ -84,6 +92,18 @@ def _freq(counts):
     if not isinstance(counts, torch.Tensor) or counts.dim() != 1:
         raise TypeError("counts must be a 1-D tensor")
     return counts.double() / counts.sum()
+
+
+def keep_probability_nan_for_zero_counts(counts, sample=1e-3):  # f = 0 / 0 when every count is zero
+    if sample <= 0:
+        return torch.ones(counts.shape)
+    ratio = sample / _freq(counts)
+    return (ratio.sqrt() + ratio).clamp(max=1).float()
+
+
+def keep_probability_accepting_lists(counts, sample=1e-3):  # a list is turned into a tensor, not refused
+    counts = torch.as_tensor(counts)
+    return reference_keep_probability(counts, sample)
 
 
 def test_keep_probability_reference_passes_strict():
@@ -103,6 +123,8 @@ def test_keep_probability_reference_is_the_formula():
     lambda counts, sample=1e-3: (1 - (sample / _freq(counts)).sqrt()).clamp(0, 1).float(),             # discard probability
     lambda counts, sample=1e-3: ((sample / counts.double()).sqrt() + sample / counts.double())          # counts, not freqs
     .clamp(max=1).float() if counts.dim() == 1 else _freq(counts),
+    keep_probability_nan_for_zero_counts,
+    keep_probability_accepting_lists,
 ])
 def test_keep_probability_rejects_wrong_implementations(wrong):
     _rejects(check_keep_probability, wrong)
@@ -131,6 +153,20 @@ def _cosines(vectors, i):
     return unit @ unit[i]  # (V,)
 
 
+def nearest_normalising_in_place(vectors, itos, word, k=5):  # divides the caller's table by its norms
+    vectors /= vectors.norm(dim=1, keepdim=True)
+    return reference_nearest(vectors, itos, word, k)
+
+
+def analogy_normalising_in_place(vectors, itos, a, b, c):
+    vectors /= vectors.norm(dim=1, keepdim=True)
+    return reference_analogy(vectors, itos, a, b, c)
+
+
+def analogy_returning_pairs(vectors, itos, a, b, c):  # [(word, score)], like embcourse.wordvec.analogy
+    return [(reference_analogy(vectors, itos, a, b, c), 1.0)]
+
+
 def test_nearest_reference_passes_strict():
     assert check_nearest(reference_nearest, strict=True).ok
 
@@ -142,6 +178,7 @@ def test_nearest_reference_passes_strict():
     lambda v, itos, w, k=5: _ranked(-torch.cdist(v, v[[_lookup(itos, w)]]).squeeze(1),              # Euclidean
                                     itos, k, {_lookup(itos, w)}),
     lambda v, itos, w, k=5: [(itos[i], 0.0) for i in range(k)],                                      # ignores the word
+    nearest_normalising_in_place,
 ])
 def test_nearest_rejects_wrong_implementations(wrong):
     _rejects(check_nearest, wrong)
@@ -172,6 +209,8 @@ def test_analogy_reference_passes_strict():
     lambda v, itos, a, b, c: _cos_add(v, itos, a, b, c, unit=False),      # raw vectors, not unit vectors
     lambda v, itos, a, b, c: _cos_add(v, itos, a, b, c, sign=-1),         # a - b + c
     lambda v, itos, a, b, c: _cos_add(v, itos, a, b, c, best=False),      # least similar
+    analogy_normalising_in_place,
+    analogy_returning_pairs,
 ])
 def test_analogy_rejects_wrong_implementations(wrong):
     _rejects(check_analogy, wrong)
@@ -179,3 +218,9 @@ def test_analogy_rejects_wrong_implementations(wrong):
 
 def test_analogy_stub_is_not_yet_implemented(capsys):
     _stub_reports_not_implemented(check_analogy, capsys)
+
+
+def test_normalising_the_callers_table_is_reported_as_a_changed_input():
+    report = check_nearest(nearest_normalising_in_place)
+    assert report.failed and not report.passed
+    assert all("changes its input `vectors`" in why for why in report.reasons.values())

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from embcourse.checks import CheckFailed
-from embcourse.checks.ch04 import (ANALOGY_ITOS, ANALOGY_VECS, check_align, check_analogy, reference_align,
-                                   reference_analogy)
+from embcourse.checks import CheckFailed, Unfinished
+from embcourse.checks.ch04 import (ANALOGY_ITOS, ANALOGY_VECS, check_align, check_analogy, check_new_rows_grad,
+                                   reference_align, reference_analogy, reference_new_rows_grad)
 from embcourse.pretrained import align_vectors
 from embcourse.wordvec import analogy
 
@@ -63,6 +63,13 @@ def _no_validation(task_itos, pre_itos, vectors):
     return torch.stack(rows) if rows else torch.zeros(0, vectors.shape[1])
 
 
+def align_returning_a_view(task_itos, pre_itos, vectors):  # a shortcut that aliases `vectors`
+    reference_align(task_itos, pre_itos, vectors)
+    if task_itos == pre_itos[:len(task_itos)]:
+        return vectors[:len(task_itos)]
+    return reference_align(task_itos, pre_itos, vectors)
+
+
 @pytest.mark.parametrize("wrong", [
     _checked(_zeros_for_missing),      # zeros instead of the mean row
     _checked(_case_insensitive),       # 'Cat' matched to 'cat'
@@ -70,6 +77,7 @@ def _no_validation(task_itos, pre_itos, vectors):
     _checked(_drops_missing),          # leaves missing words out: rows no longer line up with ids
     _no_validation,                    # accepts a table with fewer rows than pre_itos
     _checked(lambda t, p, v: reference_align(sorted(t), p, v)),  # reorders the task vocabulary
+    align_returning_a_view,
 ])
 def test_align_rejects_wrong_implementations(wrong):
     assert not check_align(wrong).ok
@@ -99,12 +107,19 @@ def _scores(vectors, itos, a, b, c, unit=True, exclude=True, sign=1):
     return itos[int(scores.argmax())]
 
 
+def analogy_key_error_without_the_word(vectors, itos, a, b, c):  # KeyError("unknown word"): which one?
+    if any(w not in itos for w in (a, b, c)):
+        raise KeyError("unknown word")
+    return reference_analogy(vectors, itos, a, b, c)
+
+
 @pytest.mark.parametrize("wrong", [
     lambda v, itos, a, b, c: _scores(v, itos, a, b, c, exclude=False),   # inputs not excluded
     lambda v, itos, a, b, c: _scores(v, itos, a, b, c, unit=False),      # raw dot products: long vectors win
     lambda v, itos, a, b, c: _scores(v, itos, a, b, c, sign=-1),         # b + a + c
     lambda v, itos, a, b, c: _scores(v, itos, b, a, c),                  # a and b swapped
     lambda v, itos, a, b, c: itos[0] if "duchess" in (a, b, c) else _scores(v, itos, a, b, c),  # no KeyError
+    analogy_key_error_without_the_word,
 ])
 def test_analogy_rejects_wrong_implementations(wrong):
     assert not check_analogy(wrong).ok
@@ -112,11 +127,50 @@ def test_analogy_rejects_wrong_implementations(wrong):
         check_analogy(wrong, strict=True)
 
 
-@pytest.mark.parametrize("check, nargs", [(check_align, 3), (check_analogy, 5)])
+def test_new_rows_grad_reference_passes_strict():
+    assert check_new_rows_grad(reference_new_rows_grad, strict=True).ok
+
+
+def test_new_rows_grad_as_a_hook_leaves_the_known_rows_alone():
+    known = torch.tensor([True, False, True])
+    emb = torch.nn.Embedding.from_pretrained(torch.ones(3, 2), freeze=False)
+    emb.weight.register_hook(lambda g: reference_new_rows_grad(g, known))
+    emb(torch.tensor([0, 1, 2])).sum().backward()
+    assert torch.equal(emb.weight.grad, torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]]))
+
+
+def _known_checked(body):
+    def fn(grad, known):
+        reference_new_rows_grad(grad, known)
+        return body(grad, known)
+    return fn
+
+
+def new_rows_grad_in_place(grad, known):  # zeroes the rows of the caller's gradient
+    reference_new_rows_grad(grad, known)
+    grad[known] = 0.0
+    return grad
+
+
+@pytest.mark.parametrize("wrong", [
+    new_rows_grad_in_place,
+    _known_checked(lambda g, k: g.masked_fill(~k[:, None], 0.0)),       # zeroes the new rows instead
+    _known_checked(lambda g, k: g * ~k),                                # broadcasts over columns (or fails)
+    _known_checked(lambda g, k: g.masked_fill(k[:, None], 0.0)[:, :1]),  # drops columns
+    lambda g, k: g * (1 - torch.as_tensor(k).float())[:, None],         # accepts a 0/1 integer mask
+    lambda g, k: g.masked_fill(k[:len(g), None].bool(), 0.0),           # no validation of the length
+])
+def test_new_rows_grad_rejects_wrong_implementations(wrong):
+    assert not check_new_rows_grad(wrong).ok
+    with pytest.raises(CheckFailed):
+        check_new_rows_grad(wrong, strict=True)
+
+
+@pytest.mark.parametrize("check, nargs", [(check_align, 3), (check_analogy, 5), (check_new_rows_grad, 2)])
 def test_stub_is_not_yet_implemented(check, nargs, capsys):
     def stub(*args):
         assert len(args) == nargs
-        raise NotImplementedError
+        raise Unfinished
 
     assert not check(stub).ok
     assert "not yet implemented" in capsys.readouterr().out

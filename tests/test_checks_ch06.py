@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from embcourse.checks import CheckFailed
+from embcourse.checks import CheckFailed, Unfinished
 from embcourse.checks.ch06 import (check_greedy_decode, check_masked_loss, check_sentence_bleu,
                                    reference_greedy_decode, reference_masked_loss,
                                    reference_sentence_bleu)
@@ -15,7 +15,7 @@ from embcourse.seq2seq import greedy_decode, masked_cross_entropy
 
 
 def _stub(*args, **kwargs):
-    raise NotImplementedError
+    raise Unfinished("write it above")
 
 
 @pytest.mark.parametrize("check, ref", [(check_sentence_bleu, reference_sentence_bleu),
@@ -34,12 +34,19 @@ def test_stub_is_reported_not_raised(check, capsys):
         check(_stub, strict=True)
 
 
-def test_package_functions_pass_the_checks():
+def test_package_greedy_decode_passes_the_check():
     assert check_greedy_decode(greedy_decode, strict=True).ok
-    assert check_masked_loss(masked_cross_entropy, strict=True).ok
 
 
-def _bleu(h, r, clip=True, smooth=True, effective=True, brevity=True, scale=100.0):
+def test_package_masked_cross_entropy_has_the_reference_value_but_uses_the_forbidden_ignore_index():
+    logits = torch.randn(2, 4, 6, generator=torch.Generator().manual_seed(0))
+    tgt = torch.tensor([[3, 2, 0, 0], [5, 0, 0, 0]])
+    assert torch.allclose(masked_cross_entropy(logits, tgt, 0), reference_masked_loss(logits, tgt, 0))
+    report = check_masked_loss(masked_cross_entropy)
+    assert report.failed == ["computed with a mask, not ignore_index (as the statement asks)"]
+
+
+def _bleu(h, r, clip=True, smooth=True, effective=True, brevity=True, scale=100.0, divide_by_4=False):
     """A sentence BLEU with one of its ingredients switched off (each switch is one classic mistake)."""
     hyp, ref = h.split(), r.split()
     if not hyp:
@@ -65,7 +72,14 @@ def _bleu(h, r, clip=True, smooth=True, effective=True, brevity=True, scale=100.
         else:
             logs.append(math.log(100.0 * correct / total))
     bp = 1.0 if len(hyp) >= len(ref) or not brevity else math.exp(1 - len(ref) / len(hyp))
+    if divide_by_4:  # the effective order leaves orders out, but the mean still divides by 4
+        return bp * math.exp(sum(log - math.log(100.0) for log in logs) / 4) * scale
     return bp * math.exp(sum(logs) / len(logs)) * scale / 100.0
+
+
+def test_dividing_by_4_scores_the_dog_against_the_cat_70_7_instead_of_50():
+    assert _bleu("the dog", "the cat", divide_by_4=True) == pytest.approx(70.71, abs=0.01)
+    assert reference_sentence_bleu("the dog", "the cat") == pytest.approx(50.0)
 
 
 def test_the_test_helper_with_every_switch_on_is_the_reference():
@@ -80,6 +94,7 @@ def test_the_test_helper_with_every_switch_on_is_the_reference():
     lambda h, r: _bleu(h, r, smooth=False),     # a missing 4-gram sends BLEU to 0
     lambda h, r: _bleu(h, r, effective=False),  # short hypotheses forced through 4 orders
     lambda h, r: _bleu(h, r, scale=1.0),        # 0-1 scale instead of sacrebleu's 0-100
+    lambda h, r: _bleu(h, r, divide_by_4=True),  # log-precisions summed over the effective order, divided by 4
 ])
 def test_sentence_bleu_check_rejects_wrong_implementations(wrong):
     assert not check_sentence_bleu(wrong).ok
@@ -118,10 +133,36 @@ def _greedy_off_by_one_limit(model, src, src_lengths, max_len, bos_id, eos_id):
     return reference_greedy_decode(model, src, src_lengths, max_len + 1, bos_id, eos_id)
 
 
+def _greedy_drops_eos_but_keeps_what_follows(model, src, src_lengths, max_len, bos_id, eos_id):
+    if max_len < 0:
+        raise ValueError("max_len")
+    out = _greedy_no_stop(model, src, src_lengths, max_len, bos_id, eos_id)
+    return [[t for t in seq if t != eos_id] for seq in out]
+
+
 @pytest.mark.parametrize("wrong", [_greedy_no_stop, _greedy_keeps_eos, _greedy_batch_stops_at_first_eos,
-                                   _greedy_off_by_one_limit])
+                                   _greedy_off_by_one_limit, _greedy_drops_eos_but_keeps_what_follows])
 def test_greedy_decode_check_rejects_wrong_implementations(wrong):
     assert not check_greedy_decode(wrong).ok
+    with pytest.raises(CheckFailed):
+        check_greedy_decode(wrong, strict=True)
+
+
+def _shapes_checked(logits, tgt):
+    if logits.dim() != 3 or tgt.shape != logits.shape[:2]:
+        raise ValueError("shapes")
+
+
+def masked_loss_log_of_softmax(logits, tgt, pad_id):  # log(softmax) underflows to log(0) for large logits
+    _shapes_checked(logits, tgt)
+    mask = (tgt != pad_id).float()                                                      # (B, T)
+    nll = -torch.log(F.softmax(logits, -1)).gather(-1, tgt.unsqueeze(-1)).squeeze(-1)  # (B, T)
+    return (nll * mask).sum() / mask.sum()
+
+
+def masked_loss_ignore_index_one_liner(logits, tgt, pad_id):  # the statement asks for a mask instead
+    _shapes_checked(logits, tgt)
+    return F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=pad_id)
 
 
 @pytest.mark.parametrize("wrong", [
@@ -131,6 +172,16 @@ def test_greedy_decode_check_rejects_wrong_implementations(wrong):
     lambda logits, tgt, pad_id: torch.stack([F.cross_entropy(l[t != pad_id], t[t != pad_id])
                                              for l, t in zip(logits, tgt)]).mean(),               # mean of means
     lambda logits, tgt, pad_id: F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=0),  # pad 0 hard-coded
+    masked_loss_log_of_softmax,
+    masked_loss_ignore_index_one_liner,
 ])
 def test_masked_loss_check_rejects_wrong_implementations(wrong):
     assert not check_masked_loss(wrong).ok
+    with pytest.raises(CheckFailed):
+        check_masked_loss(wrong, strict=True)
+
+
+def test_masked_loss_log_of_softmax_fails_on_large_logits_with_inf_printed_plainly():
+    report = check_masked_loss(masked_loss_log_of_softmax)
+    why = report.reasons["large logits (x100) stay finite: use log_softmax"]
+    assert "got inf" in why or "got nan" in why

@@ -8,7 +8,7 @@ import torch
 from embcourse.checks.ch07 import (BOS, EOS, GARDEN_PATH, brute_force_search, check_additive_attention,
                                    check_beam_search, random_table, reference_additive_attention,
                                    reference_beam_search, table_step_fn)
-from embcourse.checks.core import CheckFailed
+from embcourse.checks.core import CheckFailed, Unfinished
 
 # ----------------------------------------------------------- attention
 
@@ -60,7 +60,7 @@ def test_attention_check_accepts_the_reference():
 
 def test_attention_check_reports_a_stub_without_raising(capsys):
     def stub(*args):
-        raise NotImplementedError
+        raise Unfinished
     report = check_additive_attention(stub)
     assert not report and not report.implemented
     assert "not yet implemented" in capsys.readouterr().out
@@ -123,10 +123,73 @@ def beam_accepting_zero(step_fn, bos_id, eos_id, beam_size, max_len, alpha=1.0):
     return reference_beam_search(step_fn, bos_id, eos_id, max(beam_size, 1), max_len, alpha)
 
 
+def beam_without_validation(step_fn, bos_id, eos_id, beam_size, max_len, alpha=1.0):
+    """Refuses beam_size=0 only by accident: max() of no finished hypothesis raises ValueError."""
+    live, finished = [(0.0, [bos_id])], []
+    for t in range(1, max_len + 1):
+        cands = sorted(((s + lp, seq + [w]) for s, seq in live
+                        for w, lp in enumerate(step_fn(seq).tolist())), key=lambda c: -c[0])[:beam_size]
+        live = []
+        for s, seq in cands:
+            if seq[-1] == eos_id or t == max_len:
+                finished.append((seq[1:], s / t ** alpha))
+            else:
+                live.append((s, seq))
+        if not live:
+            break
+    return max(finished, key=lambda f: f[1])
+
+
+def beam_refilling(step_fn, bos_id, eos_id, beam_size, max_len, alpha=1.0):
+    """Finished candidates do not use up the beam: it refills with more live ones."""
+    if not isinstance(beam_size, int) or beam_size < 1:
+        raise ValueError("beam_size")
+    live, best = [(0.0, [bos_id])], ([], float("-inf"))
+    for t in range(1, max_len + 1):
+        cands = sorted(((s + lp, seq + [w]) for s, seq in live
+                        for w, lp in enumerate(step_fn(seq).tolist())), key=lambda c: -c[0])
+        live = []
+        for s, seq in cands:
+            if len(live) == beam_size:
+                break
+            if seq[-1] == eos_id or t == max_len:
+                if s / t ** alpha > best[1]:
+                    best = (seq[1:], s / t ** alpha)
+            else:
+                live.append((s, seq))
+        if not live:
+            break
+    return best
+
+
+def beam_editing_the_table(step_fn, bos_id, eos_id, beam_size, max_len, alpha=1.0):
+    """Right answers, but it writes into the rows step_fn returns: the table behind it changes."""
+    def step(prefix):
+        row = step_fn(prefix)
+        row[bos_id] = float("-inf")  # "never <bos>", written into the caller's table
+        return row
+    return reference_beam_search(step, bos_id, eos_id, beam_size, max_len, alpha)
+
+
 @pytest.mark.parametrize("wrong", [beam_without_normalisation, beam_greedy_only, beam_length_without_eos,
-                                   beam_first_finished, beam_accepting_zero])
+                                   beam_first_finished, beam_accepting_zero, beam_without_validation,
+                                   beam_refilling, beam_editing_the_table])
 def test_beam_check_rejects_a_wrong_implementation(wrong):
     assert not check_beam_search(wrong)
+    with pytest.raises(CheckFailed):
+        check_beam_search(wrong, strict=True)
+
+
+def test_beam_without_validation_fails_on_negative_and_fractional_beam_sizes():
+    report = check_beam_search(beam_without_validation)
+    assert {"beam_size=-1 is refused (ValueError)", "beam_size=2.5 is refused (ValueError)"} <= set(report.failed)
+
+
+def test_a_search_that_edits_the_table_is_reported_and_leaves_the_module_table_intact():
+    garden = GARDEN_PATH.clone()
+    report = check_beam_search(beam_editing_the_table)
+    assert any("changes its input `step_fn`" in why for why in report.reasons.values())
+    assert torch.equal(GARDEN_PATH, garden)
 
 
 def test_beam_check_accepts_the_reference():
@@ -135,7 +198,7 @@ def test_beam_check_accepts_the_reference():
 
 def test_beam_check_reports_a_stub_without_raising(capsys):
     def stub(*args):
-        raise NotImplementedError
+        raise Unfinished
     report = check_beam_search(stub)
     assert not report and not report.implemented
     assert "not yet implemented" in capsys.readouterr().out

@@ -7,7 +7,7 @@ from typing import Callable
 
 import torch
 
-from embcourse.checks.core import Case, Report, run_check
+from embcourse.checks.core import RANDOM_CASES, Case, Report, run_check
 
 UNK = "<unk>"
 
@@ -26,21 +26,43 @@ def reference_one_hot(indices: torch.Tensor, num_classes: int) -> torch.Tensor:
     return (indices.unsqueeze(-1) == torch.arange(num_classes)).long()  # (*shape, C)
 
 
-def check_one_hot(fn: Callable, strict: bool = False) -> Report:
-    """Check a learner's ``one_hot(indices, num_classes)`` against the reference."""
+def _random_indices(g: torch.Generator) -> tuple[torch.Tensor, int]:
+    """Indices of a random shape (0 to 3 dimensions), integer dtype and number of classes."""
+    num_classes = int(torch.randint(1, 9, (), generator=g))
+    shape = tuple(torch.randint(1, 4, (int(torch.randint(0, 4, (), generator=g)),), generator=g).tolist())
+    dtype = [torch.int64, torch.int32, torch.int16, torch.uint8][int(torch.randint(4, (), generator=g))]
+    return torch.randint(num_classes, shape, generator=g).to(dtype), num_classes
+
+
+def _one_hot_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        indices, num_classes = _random_indices(g)
+        dtype = str(indices.dtype).removeprefix("torch.")
+        cases.append(Case(f"{dtype} indices of shape {tuple(indices.shape)}, {num_classes} classes",
+                          (indices, num_classes)))
+    return cases
+
+
+def check_one_hot(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
+    """Check a learner's ``one_hot(indices, num_classes)`` against the reference (int64 out, exactly)."""
     t = torch.tensor
     cases = [
         Case("three indices into four classes", (t([0, 2, 3]), 4)),
         Case("repeated index", (t([1, 1]), 3)),
         Case("a batch of sequences, shape (2, 3)", (t([[0, 1, 2], [2, 1, 0]]), 3)),
-        Case("int32 indices", (t([4, 0], dtype=torch.int32), 5)),
+        Case("int32 indices give int64 codes", (t([4, 0], dtype=torch.int32), 5)),
+        Case("a single index, shape ()", (t(2), 3)),
         Case("empty input", (t([], dtype=torch.long), 4)),
         Case("index equal to num_classes is out of range", (t([0, 4]), 4)),
         Case("negative index", (t([-1, 0]), 4)),
         Case("float indices are rejected", (t([0.0, 1.0]), 2)),
+        Case("a list of indices is rejected (TypeError)", ([0, 1], 2)),
         Case("num_classes of zero is rejected", (t([0]), 0)),
+        Case("num_classes=3.0, a float, is rejected (ValueError)", (t([0, 2]), 3.0)),
     ]
-    return run_check("one_hot", fn, reference_one_hot, cases, strict=strict)
+    return run_check("one_hot", fn, reference_one_hot, cases, strict=strict, exact=True,
+                     random_cases=_one_hot_random, seed=seed)
 
 
 def reference_build_vocab(values: list[str], min_count: int = 1) -> list[str]:
@@ -59,7 +81,23 @@ def reference_encode(values: list[str], itos: list[str]) -> torch.Tensor:
     return torch.tensor([stoi.get(v, 0) for v in values], dtype=torch.long)  # (N,)
 
 
-def check_build_vocab(fn: Callable, strict: bool = False) -> Report:
+def _random_values(g: torch.Generator, n: int) -> list[str]:
+    """``n`` city-like names drawn from a small alphabet, so that some repeat."""
+    pool = ["paris", "lyon", "lille", "nantes", "brest", "nice", "metz", "caen", "<unk>", "Paris"]
+    return [pool[i] for i in torch.randint(len(pool), (n,), generator=g).tolist()]
+
+
+def _build_vocab_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        values, min_count = _random_values(g, int(torch.randint(0, 30, (), generator=g))), \
+            int(torch.randint(1, 4, (), generator=g))
+        cases.append(Case(f"{len(values)} values (some repeated), min_count={min_count}",
+                          (values,), {"min_count": min_count}))
+    return cases
+
+
+def check_build_vocab(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
     """Check a learner's ``build_vocab(values, min_count=1)``."""
     cities = ["paris", "lyon", "paris", "lille", "lyon", "paris", "nantes"]
     cases = [
@@ -70,16 +108,28 @@ def check_build_vocab(fn: Callable, strict: bool = False) -> Report:
         Case("a value spelled <unk> is not added twice", (["<unk>", "b", "a"],)),
         Case("min_count=0 is rejected", (cities,), {"min_count": 0}),
     ]
-    return run_check("build_vocab", fn, reference_build_vocab, cases, strict=strict)
+    return run_check("build_vocab", fn, reference_build_vocab, cases, strict=strict, exact=True,
+                     random_cases=_build_vocab_random, seed=seed)
 
 
-def check_encode(fn: Callable, strict: bool = False) -> Report:
-    """Check a learner's ``encode(values, itos)``."""
+def _encode_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        itos = reference_build_vocab(_random_values(g, 12))
+        values = _random_values(g, int(torch.randint(0, 15, (), generator=g)))
+        cases.append(Case(f"{len(values)} values, a vocabulary of {len(itos)}", (values, itos)))
+    return cases
+
+
+def check_encode(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
+    """Check a learner's ``encode(values, itos)`` (an int64 tensor, exactly)."""
     itos = [UNK, "lille", "lyon", "paris"]
     cases = [
         Case("known cities", (["paris", "lyon", "lille"], itos)),
         Case("unseen cities map to <unk>", (["paris", "brest", "nice"], itos)),
         Case("empty input", ([], itos)),
         Case("itos without <unk> first is rejected", (["paris"], ["paris", UNK])),
+        Case("an empty itos is rejected (ValueError)", (["paris"], [])),
     ]
-    return run_check("encode", fn, reference_encode, cases, strict=strict)
+    return run_check("encode", fn, reference_encode, cases, strict=strict, exact=True,
+                     random_cases=_encode_random, seed=seed)

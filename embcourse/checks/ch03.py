@@ -7,7 +7,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from embcourse.checks.core import Case, Report, run_check
+from embcourse.checks.core import RANDOM_CASES, Case, Report, call_checked, run_check
 from embcourse.sgns import keep_probability
 from embcourse.wordvec import analogy, nearest
 
@@ -31,7 +31,17 @@ def _randn(*shape: int, seed: int) -> torch.Tensor:
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-def check_sgns_loss(fn: Callable, strict: bool = False) -> Report:
+def _sgns_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        B, K, D = (int(torch.randint(1, n, (), generator=g)) for n in (6, 5, 7))
+        scale = float([0.5, 1.0, 3.0, 30.0][int(torch.randint(4, (), generator=g))])  # 30: dot products in the hundreds
+        c, o, n = (scale * torch.randn(*shape, generator=g) for shape in ((B, D), (B, D), (B, K, D)))
+        cases.append(Case(f"B={B}, K={K}, D={D}, vectors of scale {scale:g}", (c, o, n)))
+    return cases
+
+
+def check_sgns_loss(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
     """Check a learner's ``sgns_loss(centre_vecs, context_vecs, negative_vecs)``."""
     t = torch.tensor
     far = t([[10.0, 10.0]])                                            # dot products of +-200 with itself
@@ -44,8 +54,11 @@ def check_sgns_loss(fn: Callable, strict: bool = False) -> Report:
              (_randn(4, 5, seed=1), _randn(3, 5, seed=2), _randn(4, 3, 5, seed=3))),
         Case("negatives of the wrong dimension are rejected (ValueError)",
              (_randn(4, 5, seed=1), _randn(4, 5, seed=2), _randn(4, 3, 6, seed=3))),
+        Case("negatives for one pair only, (1, K, D) with B=4, are rejected (ValueError)",
+             (_randn(4, 5, seed=1), _randn(4, 5, seed=2), _randn(1, 3, 5, seed=3))),
     ]
-    return run_check("sgns_loss", fn, reference_sgns_loss, cases, strict=strict)
+    return run_check("sgns_loss", fn, reference_sgns_loss, cases, strict=strict,
+                     random_cases=_sgns_random, seed=seed)
 
 
 # ------------------------------------------------------ subsampling keep-prob
@@ -54,7 +67,17 @@ def reference_keep_probability(counts: torch.Tensor, sample: float = 1e-3) -> to
     return keep_probability(counts, sample)  # (V,) the package's version, word2vec's and gensim's formula
 
 
-def check_keep_probability(fn: Callable, strict: bool = False) -> Report:
+def _keep_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        V = int(torch.randint(1, 40, (), generator=g))
+        counts = (torch.rand(V, generator=g) ** 4 * 10 ** float(torch.randint(1, 6, (), generator=g))).round().long()
+        sample = float(10 ** -torch.randint(1, 5, (), generator=g).item())
+        cases.append(Case(f"{V} words, counts up to {int(counts.max())}, sample={sample:g}", (counts, sample)))
+    return cases
+
+
+def check_keep_probability(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
     """Check a learner's ``keep_probability(counts, sample=1e-3)``."""
     t = torch.tensor
     zipf = (10_000 / torch.arange(1, 51)).round().long()               # (50,) counts of a Zipf-like vocabulary
@@ -63,10 +86,13 @@ def check_keep_probability(fn: Callable, strict: bool = False) -> Report:
         Case("a Zipf-like vocabulary of 50 words, default sample", (zipf,)),
         Case("every word rarer than the threshold is always kept", (t([3, 2, 1]), 0.5)),
         Case("a word with count zero is kept (probability 1)", (t([50, 0, 50]), 0.1)),
+        Case("all counts zero: every word kept, no nan", (t([0, 0, 0]), 0.01)),
         Case("sample=0 turns subsampling off (all ones)", (t([900, 90, 9]), 0.0)),
         Case("counts that are not a 1-D tensor are rejected (TypeError)", (t([[1, 2], [3, 4]]),)),
+        Case("a list of counts is rejected (TypeError)", ([900, 90, 9], 0.01)),
     ]
-    return run_check("keep_probability", fn, reference_keep_probability, cases, strict=strict)
+    return run_check("keep_probability", fn, reference_keep_probability, cases, strict=strict,
+                     random_cases=_keep_random, seed=seed)
 
 
 # ------------------------------------------------- nearest neighbours, 3CosAdd
@@ -83,7 +109,17 @@ def reference_nearest(vectors: torch.Tensor, itos: list[str], word: str, k: int 
     return nearest(vectors, itos, word, k)
 
 
-def check_nearest(fn: Callable, strict: bool = False) -> Report:
+def _nearest_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        V, D = int(torch.randint(4, 20, (), generator=g)), int(torch.randint(2, 6, (), generator=g))
+        vectors, itos = _table(int(torch.randint(10**6, (), generator=g)), V, D)
+        word, k = itos[int(torch.randint(V, (), generator=g))], int(torch.randint(1, V, (), generator=g))
+        cases.append(Case(f"{k} neighbours of {word} among {V} words", (vectors, itos, word, k)))
+    return cases
+
+
+def check_nearest(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
     """Check a learner's ``nearest(vectors, itos, word, k=5)``."""
     vectors, itos = _table()
     cases = [
@@ -93,7 +129,8 @@ def check_nearest(fn: Callable, strict: bool = False) -> Report:
         Case("neighbours in a second table", _table(seed=1) + ("w5", 4)),
         Case("an unknown word is rejected (KeyError)", (vectors, itos, "zebra")),
     ]
-    return run_check("nearest", fn, reference_nearest, cases, strict=strict)
+    return run_check("nearest", fn, reference_nearest, cases, strict=strict,
+                     random_cases=_nearest_random, seed=seed)
 
 
 def reference_analogy(vectors: torch.Tensor, itos: list[str], a: str, b: str, c: str) -> str:
@@ -105,12 +142,22 @@ def _analogies(seed: int) -> Callable[[Callable], list[str]]:
     """A case that asks ``fn`` ten analogies on a random table and returns its ten answers."""
     def call(fn: Callable) -> list[str]:
         vectors, itos = _table(seed, vocab_size=30, embed_dim=6)
-        return [fn(vectors.clone(), list(itos), itos[i], itos[i + 1], itos[i + 2]) for i in range(0, 30, 3)]
+        return [call_checked(fn, (vectors, itos, itos[i], itos[i + 1], itos[i + 2])) for i in range(0, 30, 3)]
     return call
 
 
-def check_analogy(fn: Callable, strict: bool = False) -> Report:
-    """Check a learner's ``analogy(vectors, itos, a, b, c)``, which returns one word."""
+def _analogy_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        V, D = int(torch.randint(5, 25, (), generator=g)), int(torch.randint(2, 6, (), generator=g))
+        vectors, itos = _table(int(torch.randint(10**6, (), generator=g)), V, D)
+        a, b, c = (itos[i] for i in torch.randperm(V, generator=g)[:3].tolist())
+        cases.append(Case(f"{a} : {b} :: {c} : ? among {V} words", (vectors, itos, a, b, c)))
+    return cases
+
+
+def check_analogy(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
+    """Check a learner's ``analogy(vectors, itos, a, b, c)``, which returns one word (a str)."""
     itos = ["man", "woman", "king", "queen", "apple", "pear"]
     vectors = torch.tensor([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0],
                             [1.0, 1.0, 1.0], [-1.0, 0.1, 0.0], [-1.0, 0.0, 0.1]])  # (6, 3)
@@ -121,4 +168,5 @@ def check_analogy(fn: Callable, strict: bool = False) -> Report:
         Case("ten analogies on another random table", call=_analogies(seed=3)),
         Case("an unknown word is rejected (KeyError)", (vectors, itos, "man", "woman", "duke")),
     ]
-    return run_check("analogy", fn, reference_analogy, cases, strict=strict)
+    return run_check("analogy", fn, reference_analogy, cases, strict=strict,
+                     random_cases=_analogy_random, seed=seed)

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from embcourse.attention import beam_search_one
-from embcourse.checks.core import Case, Report, run_check
+from embcourse.checks.core import RANDOM_CASES, Case, Report, call_checked, run_check
 
 # ------------------------------------------------------- additive attention
 
@@ -44,18 +44,29 @@ def _padding_changes(fn: Callable) -> Tensor:
     query, keys, mask, W_q, W_k, v = _attention_inputs([5, 3, 1], 5, seed=3)
     noisy = keys.clone()
     noisy[~mask] = 100.0 * torch.randn(int((~mask).sum()), keys.shape[-1], generator=torch.Generator().manual_seed(9))
-    c1, w1 = fn(query, keys, mask, W_q, W_k, v)
-    c2, w2 = fn(query, noisy, mask, W_q, W_k, v)
+    c1, w1 = call_checked(fn, (query, keys, mask, W_q, W_k, v))
+    c2, w2 = call_checked(fn, (query, noisy, mask, W_q, W_k, v))
     return torch.tensor([(c1 - c2).abs().max().item(), (w1 - w2).abs().max().item()])
 
 
 def _padded_weights(fn: Callable) -> Tensor:
     query, keys, mask, W_q, W_k, v = _attention_inputs([4, 2, 3], 4, seed=4)
-    _, weights = fn(query, keys, mask, W_q, W_k, v)
+    _, weights = call_checked(fn, (query, keys, mask, W_q, W_k, v))
     return weights[~mask]  # exactly zero where the mask is False
 
 
-def check_additive_attention(fn: Callable, strict: bool = False) -> Report:
+def _attention_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        B, S = int(torch.randint(1, 5, (), generator=g)), int(torch.randint(1, 7, (), generator=g))
+        lengths = torch.randint(1, S + 1, (B,), generator=g).tolist()
+        Hq, K, A = (int(torch.randint(1, 7, (), generator=g)) for _ in range(3))
+        inputs = _attention_inputs(lengths, S, Hq, K, A, seed=int(torch.randint(10**6, (), generator=g)))
+        cases.append(Case(f"lengths {lengths}, sizes Hq={Hq}, K={K}, A={A}", inputs))
+    return cases
+
+
+def check_additive_attention(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
     """Chapter 7 exercise: masked additive attention against the reference on random inputs."""
     ints = _attention_inputs([3, 2], 3, seed=5)
     cases = [
@@ -69,7 +80,7 @@ def check_additive_attention(fn: Callable, strict: bool = False) -> Report:
         Case("a mask of integers is refused (TypeError)", (*ints[:2], ints[2].long(), *ints[3:])),
     ]
     return run_check("masked additive attention", fn, reference_additive_attention, cases,
-                     strict=strict, rtol=1e-4, atol=1e-5)
+                     strict=strict, rtol=1e-4, atol=1e-5, random_cases=_attention_random, seed=seed)
 
 
 # -------------------------------------------------------------- beam search
@@ -88,12 +99,27 @@ GARDEN_PATH = torch.tensor([
 ]).clamp_min(1e-9).log()
 
 
-def table_step_fn(table: Tensor) -> Callable[[list[int]], Tensor]:
+class TableStep:
     """A step function for a table of next-token log-probabilities: (V, V) by previous token,
-    or (max_len, V, V) by position and previous token."""
-    if table.dim() == 2:
-        return lambda prefix: table[prefix[-1]]
-    return lambda prefix: table[len(prefix) - 1, prefix[-1]]
+    or (max_len, V, V) by position and previous token.
+
+    An object rather than a closure, so that a check's deep copy of it copies the
+    table too: a search that writes into the rows it gets changes only its copy,
+    and the check reports it.
+    """
+
+    def __init__(self, table: Tensor) -> None:
+        self.table = table
+
+    def __call__(self, prefix: list[int]) -> Tensor:
+        if self.table.dim() == 2:
+            return self.table[prefix[-1]]  # (V,)
+        return self.table[len(prefix) - 1, prefix[-1]]  # (V,)
+
+
+def table_step_fn(table: Tensor) -> TableStep:
+    """The step function of a table of next-token log-probabilities (see :class:`TableStep`)."""
+    return TableStep(table)
 
 
 def random_table(vocab_size: int, seed: int, eos_bias: float = 0.0, max_len: int = 6) -> Tensor:
@@ -102,6 +128,14 @@ def random_table(vocab_size: int, seed: int, eos_bias: float = 0.0, max_len: int
     logits = 2.0 * torch.randn(max_len, vocab_size, vocab_size, generator=g)  # (L, V, V)
     logits[..., BOS] = float("-inf")
     logits[..., EOS] += eos_bias
+    return torch.log_softmax(logits, dim=-1)
+
+
+def random_bigram(vocab_size: int, seed: int) -> Tensor:
+    """Random next-token log-probabilities (V, V) by previous token only; never <bos>."""
+    g = torch.Generator().manual_seed(seed)
+    logits = 2.0 * torch.randn(vocab_size, vocab_size, generator=g)  # (V, V)
+    logits[:, BOS] = float("-inf")
     return torch.log_softmax(logits, dim=-1)
 
 
@@ -134,11 +168,25 @@ def _versus_brute_force(table: Tensor, max_len: int, alpha: float) -> Callable[[
     def call(fn: Callable) -> tuple:
         if fn is reference_beam_search:  # the expected answer comes from enumeration
             return tuple(brute_force_search(step, BOS, EOS, V, max_len, alpha))
-        return tuple(fn(step, BOS, EOS, V ** max_len, max_len, alpha))
+        return tuple(call_checked(fn, (step, BOS, EOS, V ** max_len, max_len, alpha)))
     return call
 
 
-def check_beam_search(fn: Callable, strict: bool = False) -> Report:
+def _beam_random(g: torch.Generator) -> list[Case]:
+    cases = []
+    for _ in range(RANDOM_CASES):
+        V, seed = int(torch.randint(3, 6, (), generator=g)), int(torch.randint(10**6, (), generator=g))
+        beam_size, max_len = int(torch.randint(1, 5, (), generator=g)), int(torch.randint(1, 6, (), generator=g))
+        alpha = [0.0, 0.5, 1.0][int(torch.randint(3, (), generator=g))]
+        bigram = bool(torch.rand((), generator=g) < 0.5)
+        table = random_bigram(V, seed) if bigram else random_table(V, seed, max_len=max_len)
+        cases.append(Case(f"{'bigram' if bigram else 'position'} table, V={V}, beam {beam_size}, "
+                          f"max_len {max_len}, alpha {alpha:g}",
+                          (table_step_fn(table), BOS, EOS, beam_size, max_len, alpha)))
+    return cases
+
+
+def check_beam_search(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
     """Chapter 7 exercise: length-normalised beam search on tiny models with known weights."""
     garden, rand, long_t = table_step_fn(GARDEN_PATH), table_step_fn(random_table(5, 1)), \
         table_step_fn(random_table(4, 2, eos_bias=-4.0))
@@ -149,11 +197,17 @@ def check_beam_search(fn: Callable, strict: bool = False) -> Report:
         Case("beam 3, random table, no length normalisation (alpha=0)", (rand, BOS, EOS, 3, 5, 0.0)),
         Case("beam wider than the vocabulary", (rand, BOS, EOS, 12, 4, 0.5)),
         Case("no <eos> likely: the best unfinished hypothesis at max_len", (long_t, BOS, EOS, 2, 3, 1.0)),
+        Case("a finished candidate uses up its place in the beam (bigram table 17)",
+             (table_step_fn(random_bigram(5, 17)), BOS, EOS, 2, 5, 1.0)),
+        Case("a finished candidate uses up its place in the beam (bigram table 22)",
+             (table_step_fn(random_bigram(5, 22)), BOS, EOS, 2, 5, 1.0)),
         Case("a beam as wide as every sequence equals brute force, alpha=1",
              call=_versus_brute_force(random_table(4, 3), 4, 1.0)),
         Case("a beam as wide as every sequence equals brute force, alpha=0.6",
              call=_versus_brute_force(random_table(4, 4, eos_bias=-1.0), 4, 0.6)),
         Case("beam_size=0 is refused (ValueError)", (garden, BOS, EOS, 0, 4, 1.0)),
+        Case("beam_size=-1 is refused (ValueError)", (garden, BOS, EOS, -1, 4, 1.0)),
+        Case("beam_size=2.5 is refused (ValueError)", (garden, BOS, EOS, 2.5, 4, 1.0)),
     ]
     return run_check("length-normalised beam search", fn, reference_beam_search, cases,
-                     strict=strict, rtol=1e-5, atol=1e-6)
+                     strict=strict, rtol=1e-5, atol=1e-6, random_cases=_beam_random, seed=seed)

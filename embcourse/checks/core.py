@@ -1,57 +1,287 @@
 """The self-check framework every chapter's exercises use.
 
 A self-check runs the learner's function and a reference solution on the same
-named cases and prints, per case, PASS or what was expected, what came back and
-the largest difference, then a one-line verdict. In the default *friendly* mode
-it never raises, not even when the learner's function is an unfinished stub
-that raises ``NotImplementedError``; in *strict* mode (used in the solution
-cells, so that nbval proves every reference solution passes) it raises
-:class:`CheckFailed` when any case fails.
+named cases and prints, per case, PASS or what was expected and what came back,
+then a one-line verdict. Besides the fixed cases, a check draws a few random
+cases from a seed that changes at every run, so that only a function that
+computes the answer passes them (a table of printed answers does not).
+
+Only an exercise stub counts as unfinished: it raises :class:`Unfinished`, and
+the check then says "not yet implemented". Any other exception, torch's own
+``NotImplementedError`` included, fails its case and the other cases still run.
+A case also fails when the function changes its input, returns a subclass of
+``torch.Tensor``, replaces a torch comparison function, or runs longer than
+:data:`TIME_LIMIT` seconds. The default *friendly* mode never raises; *strict*
+mode (used in the solution cells, so that nbval proves every reference solution
+passes) raises :class:`CheckFailed` when any case fails.
 """
 
 from __future__ import annotations
 
 import copy
+import ctypes
+import inspect
 import math
+import os
+import signal
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 import torch
+from torch.overrides import TorchFunctionMode
+
+from embcourse.checks.feedback import _describe, _equal, _isnan, _num, _plain, compare
+
+TIME_LIMIT = 5.0
+"""Seconds one case of the learner's function may run before it fails as a probable infinite loop.
+
+The limit is enforced with SIGALRM on Unix in the main thread (where a notebook
+kernel runs its cells, and pytest its tests); elsewhere the case runs in a
+worker thread, which cannot be killed: a loop of Python code is stopped, but a
+long torch operation finishes in the background before it stops.
+"""
+
+RANDOM_CASES = 4
+"""How many random cases a check draws beside its fixed ones."""
+
+# Attributes a learner's function must leave alone; they are put back after every call.
+_GUARDED = [(torch, "allclose"), (torch, "isclose"), (torch, "equal"), (torch.Tensor, "allclose"),
+            (torch.Tensor, "equal"), (torch.Tensor, "__eq__"), (math, "isclose"), (np, "allclose")]
 
 
 class CheckFailed(AssertionError):
     """Raised by a strict self-check when a case fails."""
 
 
+class Unfinished(Exception):
+    """The marker of an exercise stub: ``raise Unfinished("write one_hot above")``, or just ``raise Unfinished``.
+
+    Only this exception makes a self-check report "not yet implemented".
+    """
+
+    def __init__(self, what: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+
+    def __str__(self) -> str:
+        return self.what or "not yet implemented"
+
+
+class InputChanged(Exception):
+    """The learner's function changed one of its inputs (reported as a failed case)."""
+
+
+class _TookTooLong(BaseException):
+    """Raised inside a call that ran past its time limit (a BaseException, so `except Exception` cannot swallow it)."""
+
+
+# ---------------------------------------------------------------- calling the learner's function
+
+def _change(before: Any, after: Any, depth: int = 0) -> str | None:
+    """How ``after`` differs from its earlier deep copy ``before``, or ``None``."""
+    if depth > 6:
+        return None
+    if isinstance(before, torch.Tensor):
+        if not isinstance(after, torch.Tensor) or not _plain(after):
+            return "it was replaced"
+        if after.shape != before.shape:
+            return f"its shape changed from {tuple(before.shape)} to {tuple(after.shape)}"
+        if after.dtype != before.dtype:
+            return f"its dtype changed from {before.dtype} to {after.dtype}"
+        b, a = before.detach().cpu(), after.detach().cpu()
+        if b.is_floating_point() and not _equal(_isnan(b), _isnan(a)):
+            return "some of its values changed (to or from nan)"
+        same = _equal(b.nan_to_num(0.0), a.nan_to_num(0.0)) if b.is_floating_point() else _equal(b, a)
+        if same:
+            return None
+        count = int((b != a).sum()) if b.numel() else 0
+        return f"{count} of its {b.numel()} values changed"
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and before.shape == after.shape and \
+            np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
+        return None if same else "its values changed"
+    if isinstance(before, (list, tuple)):
+        if len(after) != len(before):
+            return f"its length changed from {len(before)} to {len(after)}"
+        for i, (b, a) in enumerate(zip(before, after)):
+            if (why := _change(b, a, depth + 1)):
+                return f"item {i}: {why}"
+        return None
+    if isinstance(before, dict):
+        if list(before) != list(after):
+            return "its keys changed"
+        for k in before:
+            if (why := _change(before[k], after[k], depth + 1)):
+                return f"key {k!r}: {why}"
+        return None
+    if isinstance(before, (str, bytes, int, float, bool, type(None))):
+        return None if before == after else "it changed"
+    if inspect.isroutine(before) or inspect.ismodule(before) or inspect.isclass(before):
+        return None  # deep copies share these
+    if hasattr(before, "__dict__") and hasattr(after, "__dict__"):
+        for k, b in vars(before).items():
+            if (why := _change(b, vars(after).get(k), depth + 1)):
+                return f"its {k}: {why}"
+    return None
+
+
+def _arg_name(fn: Callable, i: int) -> str:
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return f"`{names[i]}`" if i < len(names) else f"argument {i + 1}"
+    except (TypeError, ValueError):
+        return f"argument {i + 1}"
+
+
+def _raise_if_changed(fn: Callable, before: tuple, after: tuple) -> None:
+    (b_args, b_kwargs), (a_args, a_kwargs) = before, after
+    for i, (b, a) in enumerate(zip(b_args, a_args)):
+        if (why := _change(b, a)):
+            raise InputChanged(f"changes its input {_arg_name(fn, i)}: {why}")
+    for k in b_kwargs:
+        if (why := _change(b_kwargs[k], a_kwargs[k])):
+            raise InputChanged(f"changes its input `{k}`: {why}")
+
+
+def call_checked(fn: Callable, args: tuple = (), kwargs: dict | None = None, on_copies: bool = True) -> Any:
+    """``fn(*args, **kwargs)``; raises :class:`InputChanged` when the call changes an input.
+
+    By default ``fn`` gets deep copies, so the caller's objects (a module-level
+    table, say) stay pristine whatever ``fn`` does. With ``on_copies=False`` it
+    gets the originals (needed when a gradient must reach them) and they are
+    compared with a snapshot taken before the call.
+    """
+    kwargs = kwargs or {}
+    before = copy.deepcopy((args, kwargs))
+    work = copy.deepcopy((args, kwargs)) if on_copies else (args, kwargs)
+    try:
+        out = fn(*work[0], **work[1])
+    except Exception:
+        _raise_if_changed(fn, before, work)
+        raise
+    _raise_if_changed(fn, before, work)
+    return out
+
+
+def _alarm_usable() -> bool:
+    """SIGALRM works only on Unix, in the main thread, and when no other timer (pytest-timeout's, say) is running."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() \
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def _with_alarm(thunk: Callable[[], Any], seconds: float) -> Any:
+    def on_alarm(signum, frame):
+        raise _TookTooLong()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return thunk()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _with_thread(thunk: Callable[[], Any], seconds: float) -> Any:
+    """Run ``thunk`` in a daemon thread; past the limit, ask it to stop and give up on it.
+
+    A thread cannot be killed: an exception is sent to it, which stops a loop of
+    Python code at once but waits for a long torch operation to return.
+    """
+    box: dict[str, Any] = {}
+    grad = torch.is_grad_enabled()
+
+    def target() -> None:
+        try:
+            with torch.set_grad_enabled(grad):
+                box["value"] = thunk()
+        except BaseException as e:  # noqa: BLE001 -- carried back to the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        try:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_TookTooLong))
+        except (AttributeError, ValueError):
+            pass
+        worker.join(0.5)
+        raise _TookTooLong()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def call_with_time_limit(thunk: Callable[[], Any], seconds: float | None, use_thread: bool = False) -> Any:
+    """``thunk()``, stopped with ``_TookTooLong`` after ``seconds``.
+
+    Uses SIGALRM where it can (Unix, main thread: a notebook kernel's cells and
+    pytest both run there), else a worker thread.
+    """
+    if not seconds or seconds <= 0:
+        return thunk()
+    if not use_thread and _alarm_usable():
+        return _with_alarm(thunk, seconds)
+    return _with_thread(thunk, seconds)
+
+
+class TorchCalls(TorchFunctionMode):
+    """Inside ``with TorchCalls() as calls:``, ``calls.seen`` lists ``(function, args, kwargs)`` of every torch call.
+
+    Checks use it where a statement forbids a shortcut (indexing instead of
+    ``torch.index_select``, ``ignore_index`` instead of a mask).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[Callable, tuple, dict]] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.seen.append((func, args, kwargs or {}))
+        return func(*args, **(kwargs or {}))
+
+
 @dataclass
 class Case:
     """One named input to a self-check.
 
-    By default the function under test is called as ``fn(*args, **kwargs)``.
-    Give ``call`` instead for anything more (a backward pass, a shape), as a
-    function that receives the function under test and returns what is compared.
+    By default the function under test is called as ``fn(*args, **kwargs)``, on
+    deep copies of the inputs, and fails the case if it changes them. Give
+    ``call`` instead for anything more (a backward pass, a shape), as a function
+    that receives the function under test and returns what is compared; use
+    :func:`call_checked` inside it to catch changed inputs. ``exact`` (default:
+    the check's) demands the exact types and dtypes; ``mentions`` is a word the
+    message of an expected error must contain.
     """
 
     name: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     call: Callable[[Callable], Any] | None = None
+    exact: bool | None = None
+    mentions: str | None = None
+    detail: str = ""  # what a random case drew: printed only when it fails, so a passing report never changes
 
     def run(self, fn: Callable) -> Any:
         if self.call is not None:
             return self.call(fn)
-        return fn(*copy.deepcopy(self.args), **copy.deepcopy(self.kwargs))
+        return call_checked(fn, self.args, self.kwargs)
 
 
 @dataclass
 class Report:
-    """What a self-check found: the names of the cases that passed and failed."""
+    """What a self-check found: the names of the cases that passed and failed, and the seed of the random ones."""
 
     title: str
     passed: list[str]
     failed: list[str]
     implemented: bool = True
+    seed: int | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -61,119 +291,131 @@ class Report:
         return self.ok
 
 
-def _describe(x: Any) -> str:
-    if isinstance(x, torch.Tensor):
-        body = f"tensor of shape {tuple(x.shape)}, dtype {x.dtype}"
-        if x.numel() <= 12:
-            body += f": {x.detach().cpu().tolist()}"
-        return body
-    if isinstance(x, np.ndarray):
-        body = f"array of shape {x.shape}, dtype {x.dtype}"
-        return body + (f": {x.tolist()}" if x.size <= 12 else "")
-    text = repr(x)
-    return text if len(text) <= 120 else text[:117] + "..."
+def _guard_snapshot() -> list[tuple[Any, str, bool, Any]]:
+    return [(obj, name, name in vars(obj), getattr(obj, name, None)) for obj, name in _GUARDED]
 
 
-def compare(expected: Any, actual: Any, rtol: float = 1e-5, atol: float = 1e-6) -> str | None:
-    """``None`` when ``actual`` matches ``expected``, else a sentence saying how it differs."""
-    if isinstance(expected, (torch.Tensor, np.ndarray)):
-        exp = torch.as_tensor(expected).detach().cpu()
-        if not isinstance(actual, (torch.Tensor, np.ndarray)):
-            return f"expected a {_describe(expected)}, got {type(actual).__name__} {_describe(actual)}"
-        act = torch.as_tensor(actual).detach().cpu()
-        if act.shape != exp.shape:
-            return f"expected shape {tuple(exp.shape)}, got shape {tuple(act.shape)}"
-        if exp.dtype == torch.bool or act.dtype == torch.bool:
-            if act.dtype != exp.dtype:
-                return f"expected dtype {exp.dtype}, got dtype {act.dtype}"
-            bad = (act != exp).sum().item()
-            return None if bad == 0 else f"{bad} of {exp.numel()} entries differ"
-        if exp.is_floating_point() != act.is_floating_point():
-            return f"expected dtype {exp.dtype}, got dtype {act.dtype}"
-        if exp.numel() == 0:
-            return None
-        e, a = exp.double(), act.double()
-        if torch.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True):
-            return None
-        diff = (a - e).abs().nan_to_num(nan=math.inf).max().item()
-        return f"values differ (largest difference {diff:.3g}); expected {_describe(exp)}, got {_describe(act)}"
-    if isinstance(expected, bool) or expected is None or isinstance(expected, str):
-        return None if actual == expected and type(actual) is type(expected) else \
-            f"expected {_describe(expected)}, got {_describe(actual)}"
-    if isinstance(expected, (int, float)):
-        if isinstance(actual, (torch.Tensor, np.generic)) and getattr(actual, "ndim", 0) == 0:
-            actual = actual.item()
-        if not isinstance(actual, (int, float)) or isinstance(actual, bool):
-            return f"expected a number {expected!r}, got {_describe(actual)}"
-        if math.isclose(actual, expected, rel_tol=rtol, abs_tol=atol):
-            return None
-        return f"expected {expected!r}, got {actual!r} (difference {abs(actual - expected):.3g})"
-    if isinstance(expected, (list, tuple)):
-        if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
-            return f"expected {_describe(expected)}, got {_describe(actual)}"
-        for i, (e, a) in enumerate(zip(expected, actual)):
-            why = compare(e, a, rtol, atol)
-            if why:
-                return f"item {i}: {why}"
-        return None
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict) or set(actual) != set(expected):
-            return f"expected keys {sorted(map(str, expected))}, got {_describe(actual)}"
-        for k in expected:
-            why = compare(expected[k], actual[k], rtol, atol)
-            if why:
-                return f"key {k!r}: {why}"
-        return None
-    return None if actual == expected else f"expected {_describe(expected)}, got {_describe(actual)}"
+def _guard_restore(snapshot: list) -> list[str]:
+    """Put back every guarded attribute a call replaced; the names of those it replaced."""
+    replaced = []
+    for obj, name, own, value in snapshot:
+        if getattr(obj, name, None) is not value:
+            replaced.append(f"{getattr(obj, '__name__', obj)}.{name}")
+            if own:
+                setattr(obj, name, value)
+            else:
+                try:
+                    delattr(obj, name)
+                except (AttributeError, TypeError):
+                    setattr(obj, name, value)
+    return replaced
 
 
-def _outcome(case: Case, fn: Callable) -> tuple[str, Any]:
-    """Run one case: ('value', result) or ('error', exception)."""
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    text = text[0] if text else ""
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _outcome(case: Case, fn: Callable, time_limit: float | None = None) -> tuple[str, Any]:
+    """Run one case: ('value', result), ('error', exception), ('fail', reason) or ('unfinished', Unfinished)."""
+    snapshot = _guard_snapshot()
     try:
-        return "value", case.run(fn)
-    except NotImplementedError:
-        raise
+        result: tuple[str, Any] = ("value", call_with_time_limit(lambda: case.run(fn), time_limit))
+    except Unfinished as e:
+        result = ("unfinished", e)
+    except _TookTooLong:
+        result = ("fail", f"took longer than {_num(float(time_limit))} s (an infinite loop?)")
+    except InputChanged as e:
+        result = ("fail", str(e))
     except Exception as e:  # the learner's bug is reported, not raised
-        return "error", e
+        result = ("error", e)
+    finally:
+        replaced = _guard_restore(snapshot)
+    if replaced:
+        return "fail", f"replaces {', '.join(replaced)} (now put back); a function must leave torch alone"
+    return result
+
+
+def _judge(case: Case, kind_exp: str, expected: Any, kind: str, actual: Any,
+           rtol: float, atol: float, exact: bool) -> str | None:
+    if kind == "fail":
+        return actual
+    if kind_exp == "error":
+        want = type(expected).__name__
+        if kind == "error" and isinstance(actual, type(expected)):
+            if case.mentions and case.mentions not in str(actual):
+                return f"raised {want}, but its message does not name {case.mentions!r}: {_first_line(actual)}"
+            return None
+        got = f"{type(actual).__name__}: {_first_line(actual)}" if kind == "error" else \
+            f"no error (returned {_describe(actual)})"
+        return f"expected {want} to be raised, got {got}"
+    if kind == "error":
+        return f"raised {type(actual).__name__}: {_first_line(actual)}; expected {_describe(expected)}"
+    return compare(expected, actual, rtol, atol, exact if case.exact is None else case.exact)
+
+
+def fresh_seed() -> int:
+    """A seed that changes at every run (from the operating system), short enough to type back."""
+    return int.from_bytes(os.urandom(4), "little") % 1_000_000
+
+
+def _draw(random_cases: Callable[[torch.Generator], list[Case]] | None, seed: int) -> list[Case]:
+    """The random cases drawn from ``seed``, named "random case 1", "random case 2", ... (what they drew in ``detail``)."""
+    drawn = random_cases(torch.Generator().manual_seed(seed)) if random_cases else []
+    for i, case in enumerate(drawn):
+        case.name, case.detail = f"random case {i + 1}", case.name
+    return drawn
+
+
+def _not_yet(title: str, stub: Unfinished, names: list[str], seed: int, strict: bool, say: Callable) -> Report:
+    say("  not yet implemented: the function still raises Unfinished" + (f" ({stub.what})." if stub.what else "."))
+    say("Verdict: not yet implemented. Write the function above, then run this cell again.")
+    if strict:
+        raise CheckFailed(f"{title}: not yet implemented")
+    return Report(title, [], names, implemented=False, seed=seed)
 
 
 def run_check(title: str, fn: Callable, reference: Callable, cases: list[Case],
               strict: bool = False, rtol: float = 1e-5, atol: float = 1e-6,
-              quiet: bool = False) -> Report:
-    """Compare ``fn`` with ``reference`` on every case; print a report; raise only when ``strict``."""
+              quiet: bool = False, exact: bool = False,
+              random_cases: Callable[[torch.Generator], list[Case]] | None = None,
+              seed: int | None = None, time_limit: float | None = None) -> Report:
+    """Compare ``fn`` with ``reference`` on every case; print a report; raise only when ``strict``.
+
+    ``exact`` demands the exact types and dtypes (per case: :attr:`Case.exact`).
+    ``random_cases(generator)`` draws more cases from ``seed`` (a fresh one at
+    every run when ``None``); the seed is printed when one of them fails, so
+    ``check_x(fn, seed=...)`` repeats them. Each case of ``fn`` may take
+    ``time_limit`` seconds (default :data:`TIME_LIMIT`).
+    """
     say = (lambda *a: None) if quiet else print
-    passed, failed = [], []
-    say(f"Self-check: {title} ({len(cases)} cases)")
-    for case in cases:
+    time_limit = TIME_LIMIT if time_limit is None else time_limit
+    seed = fresh_seed() if seed is None else seed
+    drawn = _draw(random_cases, seed)
+    every, passed, failed, reasons = list(cases) + drawn, [], [], {}
+    say(f"Self-check: {title} ({len(cases)} cases" + (f" and {len(drawn)} random ones)" if drawn else ")"))
+    for case in every:
         kind_exp, expected = _outcome(case, reference)
+        if kind_exp in ("fail", "unfinished"):
+            raise RuntimeError(f"the reference of {title} fails its own case {case.name!r}: {expected}")
+        kind, actual = _outcome(case, fn, time_limit)
+        if kind == "unfinished":
+            return _not_yet(title, actual, [c.name for c in every], seed, strict, say)
         try:
-            kind, actual = _outcome(case, fn)
-        except NotImplementedError:
-            say("  not yet implemented: the function still raises NotImplementedError.")
-            say("Verdict: not yet implemented. Write the function above, then run this cell again.")
-            report = Report(title, passed, [c.name for c in cases], implemented=False)
-            if strict:
-                raise CheckFailed(f"{title}: not yet implemented")
-            return report
-        why = _judge(kind_exp, expected, kind, actual, rtol, atol)
+            why = _judge(case, kind_exp, expected, kind, actual, rtol, atol, exact)
+        except Exception as e:  # a returned object that cannot even be compared or printed
+            why = f"returned a {type(actual).__name__} that cannot be compared with the expected value ({e})"
         (failed if why else passed).append(case.name)
-        say(f"  {'FAIL' if why else 'PASS'}  {case.name}" + (f": {why}" if why else ""))
+        reasons.update({case.name: why} if why else {})
+        say(f"  PASS  {case.name}" if not why else
+            f"  FAIL  {case.name}" + (f" ({case.detail})" if case.detail else "") + f": {why}")
     if failed:
-        say(f"Verdict: {len(passed)} of {len(cases)} cases pass; fix the failing ones and run this cell again.")
+        say(f"Verdict: {len(passed)} of {len(every)} cases pass; fix the failing ones and run this cell again.")
+        if {c.name for c in drawn} & set(failed):
+            say(f"  The random cases change at every run; give the check seed={seed} to repeat these.")
     else:
-        say(f"Verdict: all {len(cases)} cases pass.")
+        say(f"Verdict: all {len(every)} cases pass.")
     if strict and failed:
-        raise CheckFailed(f"{title}: failing cases: {', '.join(failed)}")
-    return Report(title, passed, failed)
-
-
-def _judge(kind_exp: str, expected: Any, kind: str, actual: Any, rtol: float, atol: float) -> str | None:
-    if kind_exp == "error":
-        want = type(expected).__name__
-        if kind == "error" and isinstance(actual, type(expected)):
-            return None
-        got = f"{type(actual).__name__}: {actual}" if kind == "error" else f"no error (returned {_describe(actual)})"
-        return f"expected {want} to be raised, got {got}"
-    if kind == "error":
-        return f"raised {type(actual).__name__}: {actual}; expected {_describe(expected)}"
-    return compare(expected, actual, rtol, atol)
+        raise CheckFailed(f"{title}: failing cases: {', '.join(failed)}" + (f" (seed={seed})" if drawn else ""))
+    return Report(title, passed, failed, seed=seed, reasons=reasons)
