@@ -15,10 +15,8 @@ leaves the stored notebook as it was.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,6 +27,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from doctor import setup  # noqa: E402
+from student_edition import write_atomically  # noqa: E402
 
 
 def uncommitted(path: Path) -> str | None:
@@ -43,19 +42,6 @@ def uncommitted(path: Path) -> str | None:
     if out.stdout.strip():
         return "it has uncommitted changes"
     return None
-
-
-def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write ``nb`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".ipynb")
-    os.close(fd)
-    try:
-        nbformat.write(nb, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def refresh(path: Path, timeout: int) -> float:
