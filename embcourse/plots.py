@@ -38,9 +38,18 @@ def loglog_series(ax: plt.Axes, x, series: dict[str, Sequence[float]], title: st
 
 def scatter_labeled(ax: plt.Axes, points, labels: Sequence[str], title: str,
                     groups: Sequence[str] | None = None, xlabel: str = "dimension 1",
-                    ylabel: str = "dimension 2") -> plt.Axes:
-    """Chapters 2-4: 2-D points with a text label each, coloured by group when given."""
+                    ylabel: str = "dimension 2", avoid_overlap: bool = True) -> plt.Axes:
+    """Chapters 2-4: 2-D points with a text label each, coloured by group when given.
+
+    With ``avoid_overlap`` (the default) the labels are moved apart with
+    adjustText and joined to their points by thin lines, so that no label
+    covers another; :func:`overlapping_labels` counts any that still do.
+    """
     pts = np.asarray(points, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got {pts.shape}")
+    if len(labels) != len(pts):
+        raise ValueError(f"{len(labels)} labels for {len(pts)} points")
     if groups is None:
         ax.scatter(pts[:, 0], pts[:, 1], s=20)
     else:
@@ -48,10 +57,27 @@ def scatter_labeled(ax: plt.Axes, points, labels: Sequence[str], title: str,
             sel = np.array([x == g for x in groups])
             ax.scatter(pts[sel, 0], pts[sel, 1], s=20, label=g)
         ax.legend(fontsize=7, loc="best")
-    for (x, y), text in zip(pts, labels):
-        ax.annotate(text, (x, y), fontsize=7, xytext=(2, 2), textcoords="offset points")
+    texts = [ax.text(x, y, text, fontsize=7) for (x, y), text in zip(pts, labels)]
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if avoid_overlap and len(texts) > 1:
+        from adjustText import adjust_text
+        adjust_text(texts, x=pts[:, 0], y=pts[:, 1], ax=ax, iter_lim=500,
+                    arrowprops=dict(arrowstyle="-", color="grey", lw=0.5))
     return ax
+
+
+def overlapping_labels(ax: plt.Axes) -> int:
+    """How many pairs of text labels in ``ax`` overlap once drawn (0 for a readable figure)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().strip()]
+    count = 0
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            if boxes[i].overlaps(boxes[j]):
+                count += 1
+    return count
 
 
 def curves(ax: plt.Axes, series: dict[str, Sequence[float]], title: str, xlabel: str,

@@ -53,8 +53,10 @@ def chapter_paths(names: list[str]) -> list[Path]:
     return [Path(n) for n in names] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def run(out: Path, paths: list[Path]) -> None:
+def run(out: Path, paths: list[Path], setups: list[str] | None = None) -> None:
     for setup, env in SETUPS.items():
+        if setups and setup not in setups:
+            continue
         (out / setup).mkdir(parents=True, exist_ok=True)
         for path in paths:
             t0 = time.perf_counter()
@@ -123,8 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run", "report"])
     parser.add_argument("out", type=Path, help="folder of the runs, one subfolder per setup")
     parser.add_argument("notebooks", nargs="*", help="default: every chapter")
+    parser.add_argument("--setups", default="",
+                        help=f"comma-separated subset of {', '.join(SETUPS)} (run only; default all)")
     args = parser.parse_args(argv)
-    (run if args.command == "run" else report)(args.out, chapter_paths(args.notebooks))
+    chosen = [s for s in args.setups.split(",") if s]
+    unknown = [s for s in chosen if s not in SETUPS]
+    if unknown:
+        parser.error(f"--setups: unknown {unknown}; choose from {', '.join(SETUPS)}")
+    if args.command == "run":
+        run(args.out, chapter_paths(args.notebooks), chosen)
+    else:
+        report(args.out, chapter_paths(args.notebooks))
     return 0
 
 
