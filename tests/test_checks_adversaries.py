@@ -165,3 +165,18 @@ def test_a_table_of_printed_answers_fails_the_random_cases(check, reference):
     random = [name for name in report.passed + report.failed if name.startswith("random case")]
     assert random and set(random) <= set(report.failed)
     assert not report.ok
+
+
+# ---------------------------------------------------------------- chapter 1: the dtype allowance cannot be gamed
+class FloatSubclass(torch.Tensor):
+    """An ordinary-looking float tensor of a subclass: right values, wrong dtype, untrusted type."""
+
+
+@pytest.mark.parametrize("fn", [
+    lambda indices, num_classes: reference_one_hot(indices, num_classes).float().as_subclass(FloatSubclass),
+    lambda indices, num_classes: reference_one_hot(indices, num_classes).float() * 0.999,  # near, not equal
+    lambda indices, num_classes: reference_one_hot(indices, num_classes).float().numpy(),  # not a tensor
+])
+def test_one_hot_passes_no_core_case_as_a_dtype_slip_unless_the_values_are_right(fn):
+    report = _rejected(check_one_hot, fn)
+    assert report.groups["core cases (values and shape)"][0] <= 1  # the empty input at most

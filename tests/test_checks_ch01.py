@@ -7,8 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from embcourse.checks import CheckFailed, Unfinished
-from embcourse.checks.ch01 import (check_build_vocab, check_encode, check_one_hot,
+from embcourse.checks.ch01 import (CORE, INPUT_CHECKS, check_build_vocab, check_encode, check_one_hot,
                                    reference_build_vocab, reference_encode, reference_one_hot)
+from embcourse.checks.core import DTYPE_ITEM
 
 
 def _rejected(check, wrong):
@@ -64,8 +65,10 @@ def test_one_hot_rejects_wrong_implementations(wrong):
 
 
 def test_one_hot_dtype_mistake_gets_the_dtype_hint():
-    report = check_one_hot(one_hot_in_the_input_dtype)
-    assert "values right, dtype torch.int32; expected torch.int64" in report.reasons["int32 indices give int64 codes"]
+    report = check_one_hot(one_hot_in_the_input_dtype, seed=0)
+    why = report.reasons[DTYPE_ITEM]
+    assert why.startswith("values right, dtype torch.int32") and "expected torch.int64" in why
+    assert "(int32 indices;" in why and report.groups[CORE] == (10, 10)
 
 
 @pytest.mark.parametrize("stub_error", [Unfinished, Unfinished("write one_hot above")])
@@ -127,3 +130,50 @@ def encode_int32(values, itos):  # int32 ids, not int64
 ])
 def test_encode_rejects_wrong_implementations(wrong):
     _rejected(check_encode, wrong)
+
+
+# ------------------------------------------------------------------ one_hot: core cases apart from input checks
+def float_one_hot_without_checks(indices, num_classes):  # the right idea, float codes, no validation
+    return (indices.unsqueeze(-1) == torch.arange(num_classes)).float()
+
+
+def test_float_version_without_checks_gets_full_marks_on_the_core_cases(capsys):
+    report = check_one_hot(float_one_hot_without_checks)
+    out = capsys.readouterr().out
+    assert report.groups[CORE] == (10, 10)
+    assert report.groups[INPUT_CHECKS] == (0, 6)
+    assert "10 of 10 core cases (values and shape) pass" in out
+    assert "0 of 6 input checks pass" in out
+
+
+def test_float_version_gets_one_specific_dtype_hint(capsys):
+    report = check_one_hot(float_one_hot_without_checks)
+    out = capsys.readouterr().out
+    why = report.reasons[DTYPE_ITEM]
+    assert "values right, dtype torch.float32; expected torch.int64 in 10 of 10 cases" in why
+    assert "`.long()`" in why and "the dtype is wrong" in out
+    assert out.count("FAIL  the result's dtype") == 1
+
+
+def test_float_version_without_checks_is_still_rejected():
+    report = _rejected(check_one_hot, float_one_hot_without_checks)
+    assert DTYPE_ITEM in report.failed
+    assert not report.ok
+
+
+def test_float_version_with_checks_fails_only_on_its_dtype():
+    report = _rejected(check_one_hot, _validated(float_one_hot_without_checks))
+    assert report.failed == [DTYPE_ITEM]
+    assert report.groups == {CORE: (10, 10), INPUT_CHECKS: (6, 6)}
+
+
+def test_wrong_values_in_float_are_not_excused_as_a_dtype_slip():
+    wrong = _validated(lambda idx, n: torch.eye(n + 1)[idx.long()])  # float and a column too many
+    report = _rejected(check_one_hot, wrong)
+    assert report.groups[CORE][0] == 0
+    assert DTYPE_ITEM not in report.failed
+
+
+def test_reference_reports_both_groups_in_full():
+    report = check_one_hot(reference_one_hot)
+    assert report.ok and report.groups == {CORE: (10, 10), INPUT_CHECKS: (6, 6)}

@@ -34,26 +34,37 @@ def _random_indices(g: torch.Generator) -> tuple[torch.Tensor, int]:
     return torch.randint(num_classes, shape, generator=g).to(dtype), num_classes
 
 
+CORE, INPUT_CHECKS = "core cases (values and shape)", "input checks"
+"""The two groups a ``one_hot`` check reports apart: the codes themselves, and the rejection of bad input."""
+
+
 def _one_hot_random(g: torch.Generator) -> list[Case]:
     cases = []
     for _ in range(RANDOM_CASES):
         indices, num_classes = _random_indices(g)
         dtype = str(indices.dtype).removeprefix("torch.")
         cases.append(Case(f"{dtype} indices of shape {tuple(indices.shape)}, {num_classes} classes",
-                          (indices, num_classes)))
+                          (indices, num_classes), group=CORE))
     return cases
 
 
 def check_one_hot(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
-    """Check a learner's ``one_hot(indices, num_classes)`` against the reference (int64 out, exactly)."""
+    """Check a learner's ``one_hot(indices, num_classes)`` against the reference.
+
+    The core cases (values and shape) are reported apart from the input checks,
+    and a result that is right but for its dtype (float codes, say) passes the
+    core cases and fails one separate dtype item with a hint: the codes must be int64.
+    """
     t = torch.tensor
-    cases = [
+    core = [
         Case("three indices into four classes", (t([0, 2, 3]), 4)),
         Case("repeated index", (t([1, 1]), 3)),
         Case("a batch of sequences, shape (2, 3)", (t([[0, 1, 2], [2, 1, 0]]), 3)),
-        Case("int32 indices give int64 codes", (t([4, 0], dtype=torch.int32), 5)),
+        Case("int32 indices", (t([4, 0], dtype=torch.int32), 5)),
         Case("a single index, shape ()", (t(2), 3)),
         Case("empty input", (t([], dtype=torch.long), 4)),
+    ]
+    checks = [
         Case("index equal to num_classes is out of range", (t([0, 4]), 4)),
         Case("negative index", (t([-1, 0]), 4)),
         Case("float indices are rejected", (t([0.0, 1.0]), 2)),
@@ -61,8 +72,12 @@ def check_one_hot(fn: Callable, strict: bool = False, seed: int | None = None) -
         Case("num_classes of zero is rejected", (t([0]), 0)),
         Case("num_classes=3.0, a float, is rejected (ValueError)", (t([0, 2]), 3.0)),
     ]
-    return run_check("one_hot", fn, reference_one_hot, cases, strict=strict, exact=True,
-                     random_cases=_one_hot_random, seed=seed)
+    for case in core:
+        case.group = CORE
+    for case in checks:
+        case.group = INPUT_CHECKS
+    return run_check("one_hot", fn, reference_one_hot, core + checks, strict=strict, exact=True,
+                     random_cases=_one_hot_random, seed=seed, dtype_apart=True)
 
 
 def reference_build_vocab(values: list[str], min_count: int = 1) -> list[str]:

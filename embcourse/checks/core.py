@@ -32,7 +32,8 @@ import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from embcourse.checks.feedback import _describe, _equal, _isnan, _num, _plain, compare
+from embcourse.checks.feedback import (_describe, _equal, _isnan, _num, _plain, compare,
+                                       dtype_only, dtype_hint)
 
 TIME_LIMIT = 5.0
 """Seconds one case of the learner's function may run before it fails as a probable infinite loop.
@@ -265,6 +266,7 @@ class Case:
     exact: bool | None = None
     mentions: str | None = None
     detail: str = ""  # what a random case drew: printed only when it fails, so a passing report never changes
+    group: str = ""  # e.g. "core cases (values and shape)": a check with groups reports each apart
 
     def run(self, fn: Callable) -> Any:
         if self.call is not None:
@@ -282,6 +284,7 @@ class Report:
     implemented: bool = True
     seed: int | None = None
     reasons: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, tuple[int, int]] = field(default_factory=dict)  # group -> (passed, total)
 
     @property
     def ok(self) -> bool:
@@ -376,24 +379,60 @@ def _not_yet(title: str, stub: Unfinished, names: list[str], seed: int, strict: 
     return Report(title, [], names, implemented=False, seed=seed)
 
 
+DTYPE_ITEM = "the result's dtype"
+"""The name under which a check with ``dtype_apart=True`` reports a result of the wrong dtype."""
+
+
+def _grouped(every: list[Case]) -> list[Case]:
+    """The cases ordered by group, groups in order of first appearance (a stable sort)."""
+    order = list(dict.fromkeys(c.group for c in every))
+    return sorted(every, key=lambda c: order.index(c.group))
+
+
+def _dtype_reason(misses: list[tuple[str, Any, Any]], total: int) -> str:
+    """One sentence for the cases whose values and shape were right but whose dtype was not."""
+    got = " or ".join(sorted({str(g) for _, g, _ in misses}))
+    want = " or ".join(sorted({str(w) for _, _, w in misses}))
+    names = "; ".join(n for n, _, _ in misses[:3]) + ("; ..." if len(misses) > 3 else "")
+    return (f"values right, dtype {got}; expected {want} in {len(misses)} of {total} cases "
+            f"({names}). {dtype_hint(misses[0][2])}")
+
+
+def _verdict(groups: dict[str, tuple[int, int]], dtype_wrong: bool, every: int, passed: int) -> str:
+    if not groups:
+        return f"{passed} of {every} cases pass"
+    parts = [f"{p} of {t} {g} pass" for g, (p, t) in groups.items()]
+    return ", ".join(parts + (["the dtype is wrong"] if dtype_wrong else []))
+
+
 def run_check(title: str, fn: Callable, reference: Callable, cases: list[Case],
               strict: bool = False, rtol: float = 1e-5, atol: float = 1e-6,
               quiet: bool = False, exact: bool = False,
               random_cases: Callable[[torch.Generator], list[Case]] | None = None,
-              seed: int | None = None, time_limit: float | None = None) -> Report:
+              seed: int | None = None, time_limit: float | None = None,
+              dtype_apart: bool = False) -> Report:
     """Compare ``fn`` with ``reference`` on every case; print a report; raise only when ``strict``.
 
     ``exact`` demands the exact types and dtypes (per case: :attr:`Case.exact`).
     ``random_cases(generator)`` draws more cases from ``seed`` (a fresh one at
     every run when ``None``); the seed is printed when one of them fails, so
     ``check_x(fn, seed=...)`` repeats them. Each case of ``fn`` may take
-    ``time_limit`` seconds (default :data:`TIME_LIMIT`).
+    ``time_limit`` seconds (default :data:`TIME_LIMIT`). Cases with a
+    :attr:`Case.group` are printed and counted group by group. With
+    ``dtype_apart``, a tensor whose values and shape are right but whose dtype
+    is not passes its case and fails one separate item, :data:`DTYPE_ITEM`,
+    with a hint, so that one dtype slip does not fail every case.
     """
     say = (lambda *a: None) if quiet else print
     time_limit = TIME_LIMIT if time_limit is None else time_limit
     seed = fresh_seed() if seed is None else seed
     drawn = _draw(random_cases, seed)
     every, passed, failed, reasons = list(cases) + drawn, [], [], {}
+    grouped = any(c.group for c in every)
+    every = _grouped(every) if grouped else every
+    groups: dict[str, list[int]] = {}
+    dtype_misses: list[tuple[str, Any, Any]] = []
+    tensors = 0  # cases whose expected result is a tensor
     say(f"Self-check: {title} ({len(cases)} cases" + (f" and {len(drawn)} random ones)" if drawn else ")"))
     for case in every:
         kind_exp, expected = _outcome(case, reference)
@@ -402,20 +441,39 @@ def run_check(title: str, fn: Callable, reference: Callable, cases: list[Case],
         kind, actual = _outcome(case, fn, time_limit)
         if kind == "unfinished":
             return _not_yet(title, actual, [c.name for c in every], seed, strict, say)
+        note = ""
         try:
             why = _judge(case, kind_exp, expected, kind, actual, rtol, atol, exact)
+            if dtype_apart and kind_exp == kind == "value" and isinstance(expected, torch.Tensor):
+                tensors += 1
+                if why and dtype_only(expected, actual, rtol, atol):
+                    dtype_misses.append((case.name, actual.dtype, expected.dtype))
+                    why, note = None, f" (values right; dtype {actual.dtype})"
         except Exception as e:  # a returned object that cannot even be compared or printed
             why = f"returned a {type(actual).__name__} that cannot be compared with the expected value ({e})"
+        if grouped and case.group not in groups:
+            groups[case.group] = [0, 0]
+            say(f"  {(case.group or 'other cases').capitalize()}:")
+        if grouped:
+            groups[case.group][0] += 0 if why else 1
+            groups[case.group][1] += 1
         (failed if why else passed).append(case.name)
         reasons.update({case.name: why} if why else {})
-        say(f"  PASS  {case.name}" if not why else
+        say(f"  PASS  {case.name}{note}" if not why else
             f"  FAIL  {case.name}" + (f" ({case.detail})" if case.detail else "") + f": {why}")
+    if dtype_misses:
+        why = _dtype_reason(dtype_misses, tensors)
+        failed.append(DTYPE_ITEM)
+        reasons[DTYPE_ITEM] = why
+        say(f"  FAIL  {DTYPE_ITEM}: {why}")
+    counts = {(g or "other cases"): (p, t) for g, (p, t) in groups.items()}
     if failed:
-        say(f"Verdict: {len(passed)} of {len(every)} cases pass; fix the failing ones and run this cell again.")
+        verdict = _verdict(counts, bool(dtype_misses), len(every), len(passed))
+        say(f"Verdict: {verdict}; fix the failing ones and run this cell again.")
         if {c.name for c in drawn} & set(failed):
             say(f"  The random cases change at every run; give the check seed={seed} to repeat these.")
     else:
         say(f"Verdict: all {len(every)} cases pass.")
     if strict and failed:
         raise CheckFailed(f"{title}: failing cases: {', '.join(failed)}" + (f" (seed={seed})" if drawn else ""))
-    return Report(title, passed, failed, seed=seed, reasons=reasons)
+    return Report(title, passed, failed, seed=seed, reasons=reasons, groups=counts)

@@ -210,3 +210,29 @@ def compare(expected: Any, actual: Any, rtol: float = 1e-5, atol: float = 1e-6, 
                   and (why := compare(expected[k], actual[k], rtol, atol, exact))]
         return "; ".join(parts) or None
     return None if actual == expected else f"expected {_describe(expected)}, got {_describe(actual)}"
+
+
+# ---------------------------------------------------------------- a result right but for its dtype
+
+_CONVERSIONS = {torch.int64: ".long()", torch.float32: ".float()", torch.bool: ".bool()",
+                torch.int32: ".int()", torch.float64: ".double()"}
+
+
+def dtype_only(expected: Any, actual: Any, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
+    """True when two plain tensors have the same shape and values but different dtypes."""
+    if not (isinstance(expected, torch.Tensor) and isinstance(actual, torch.Tensor)
+            and _plain(actual) and not actual.is_sparse):
+        return False
+    if actual.dtype == expected.dtype or actual.shape != expected.shape:
+        return False
+    if actual.is_complex() or expected.is_complex():
+        return False
+    exp, act = _as_tensor(expected).double(), _as_tensor(actual).double()
+    return bool(_allclose(act, exp, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def dtype_hint(want: torch.dtype) -> str:
+    """How to give a result the dtype ``want``: one sentence naming the conversion."""
+    how = _CONVERSIONS.get(want, "")
+    conversion = f"`{how}` (or `.to({want})`)" if how else f"`.to({want})`"
+    return f"Convert the result with {conversion} before returning it."
