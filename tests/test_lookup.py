@@ -95,6 +95,17 @@ def test_bandwidth_reports_both_rates():
     result = bandwidth(num_ids=1024, vocab_size=5_000, embed_dim=8, repeats=2)
     assert result["bytes"] == 2 * 1024 * 8 * 4
     assert result["lookup_gb_s"] > 0 and result["copy_gb_s"] > 0
+    assert result["contiguous_gb_s"] > 0
+    for name in ("lookup", "contiguous", "copy"):  # the fastest repeat is at least the median
+        assert result[f"{name}_best_gb_s"] >= result[f"{name}_gb_s"] > 0
+
+
+@pytest.mark.parametrize("kwargs, name", [({"num_ids": 0}, "num_ids"), ({"repeats": 0}, "repeats"),
+                                          ({"vocab_size": 1.5}, "vocab_size"),
+                                          ({"num_ids": 10, "vocab_size": 5}, "num_ids")])
+def test_bandwidth_rejects_bad_sizes_naming_the_argument(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        bandwidth(**kwargs)
 
 
 def test_sparse_adam_keeps_a_small_gradient_and_a_full_state():
