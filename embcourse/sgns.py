@@ -5,12 +5,13 @@ The pieces, in the order the chapter builds them: subsampling of frequent words
 (:func:`skipgram_pairs`), the unigram^0.75 noise distribution
 (:func:`noise_distribution`, :func:`sample_negatives`), the loss
 (:func:`sgns_loss`, :class:`SGNS`), one update with the gradient written by hand
-(:func:`sgns_step`), the training loop (:func:`train_sgns`), and the cached
+and each row's step capped at ``max_step`` (:func:`sgns_step`), the training loop (:func:`train_sgns`), and the cached
 English vectors the later chapters reuse (:func:`english_vectors`).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class SGNSConfig:
     batch_size: int = 1024    # pairs per update
     shared_noise: int = 16    # noise words drawn per batch and shared by its pairs (M)
     seed: int = 0
+    max_step: float | None = 1.0  # largest length of one row's step per batch (None: no cap)
+    init_scale: float | None = None  # input rows uniform in +-init_scale (None: 0.5 / embed_dim)
 
 
 @dataclass
@@ -54,6 +57,8 @@ class SGNSResult:
     losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
     num_words: int = 0                         # corpus tokens times epochs
+    num_steps: int = 0                         # batches, one update each
+    capped_steps: int = 0                      # batches in which max_step shortened a row's step
 
 
 def keep_probability(counts: torch.Tensor, sample: float = 1e-3) -> torch.Tensor:
@@ -129,12 +134,14 @@ def sgns_loss(centre_vecs: torch.Tensor, context_vecs: torch.Tensor, negative_ve
 class SGNS(nn.Module):
     """Chapter 3: the two tables of skip-gram, input (centre) and output (context) embeddings."""
 
-    def __init__(self, vocab_size: int, embed_dim: int, generator: torch.Generator | None = None):
+    def __init__(self, vocab_size: int, embed_dim: int, generator: torch.Generator | None = None,
+                 init_scale: float | None = None):
         super().__init__()
         self.in_embed = nn.Embedding(vocab_size, embed_dim, sparse=True)
         self.out_embed = nn.Embedding(vocab_size, embed_dim, sparse=True)
+        a = 0.5 / embed_dim if init_scale is None else init_scale
         with torch.no_grad():  # word2vec's start: small random inputs, zero outputs
-            self.in_embed.weight.uniform_(-0.5 / embed_dim, 0.5 / embed_dim, generator=generator)
+            self.in_embed.weight.uniform_(-a, a, generator=generator)
             self.out_embed.weight.zero_()
 
     def forward(self, centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
@@ -155,13 +162,31 @@ def shared_negatives_loss(centre_vecs: torch.Tensor, context_vecs: torch.Tensor,
     return (F.softplus(-pos) + weight * F.softplus(scores).sum(-1)).mean()
 
 
+def _capped_add(W: torch.Tensor, rows: torch.Tensor, grads: torch.Tensor, lr: float,
+                max_step: float | None) -> bool:
+    """W[rows] -= lr * grads, summed per row; a row whose summed step is longer than
+    ``max_step`` is shortened to that length. Returns True when a step was shortened."""
+    if max_step is None:
+        W.index_add_(0, rows, grads, alpha=-lr)
+        return False
+    total = torch.zeros_like(W).index_add_(0, rows, grads)  # (V, D) each row's summed gradient
+    length = lr * total.norm(dim=1, keepdim=True)  # (V, 1) length of each row's step
+    W.addcmul_(total, (max_step / length.clamp_min(1e-30)).clamp_(max=1.0), value=-lr)
+    return bool((length > max_step).any())
+
+
 @torch.no_grad()
 def sgns_step(W_in: torch.Tensor, W_out: torch.Tensor, centre: torch.Tensor, context: torch.Tensor,
-              noise_ids: torch.Tensor, negatives: int, lr: float) -> float:
+              noise_ids: torch.Tensor, negatives: int, lr: float,
+              max_step: float | None = None) -> tuple[float, bool]:
     """Chapter 3: one SGD step on B times :func:`shared_negatives_loss`, gradient by hand, rows updated in place.
 
-    The same update as autograd on the summed loss followed by ``torch.optim.SGD``
-    with sparse gradients, without building a graph. Returns the batch's mean loss.
+    With ``max_step=None`` it is the same update as autograd on the summed loss
+    followed by ``torch.optim.SGD`` with sparse gradients, without building a
+    graph. A frequent word occurs in many pairs of a batch and its row receives
+    the sum of all their gradients at once; ``max_step`` caps the length of each
+    row's summed step, which keeps training stable without subsampling.
+    Returns the batch's mean loss and whether a step was capped.
     """
     C, O, N = W_in[centre], W_out[context], W_out[noise_ids]  # (B, D), (B, D), (M, D)
     pos = (C * O).sum(-1)  # (B,)
@@ -170,10 +195,12 @@ def sgns_step(W_in: torch.Tensor, W_out: torch.Tensor, centre: torch.Tensor, con
     g_pos = torch.sigmoid(pos) - 1  # (B,) d loss / d pos
     G = torch.sigmoid(scores).mul_(weight)  # (B, M) d loss / d scores
     grad_C = torch.addmm(g_pos.unsqueeze(1) * O, G, N)  # (B, D)
-    W_out.index_add_(0, context, g_pos.unsqueeze(1) * C, alpha=-lr)
-    W_out.index_add_(0, noise_ids, G.T @ C, alpha=-lr)  # (M, D) gradient of the noise rows
-    W_in.index_add_(0, centre, grad_C, alpha=-lr)
-    return float((F.softplus(-pos) + weight * F.softplus(scores).sum(-1)).mean())
+    out_rows = torch.cat([context, noise_ids])  # (B + M,)
+    grad_out = torch.cat([g_pos.unsqueeze(1) * C, G.T @ C])  # (B + M, D) context and noise rows
+    capped = _capped_add(W_out, out_rows, grad_out, lr, max_step)
+    capped |= _capped_add(W_in, centre, grad_C, lr, max_step)
+    loss = float((F.softplus(-pos) + weight * F.softplus(scores).sum(-1)).mean())
+    return loss, capped
 
 
 def epoch_pairs(tokens: torch.Tensor, sent: torch.Tensor, keep: torch.Tensor, window: int,
@@ -205,6 +232,9 @@ def train_sgns(sentences: list[list[int]], counts: torch.Tensor, config: SGNSCon
     """Chapter 3: train SGNS on sentences of word ids; ``counts`` (V,) are the word counts that set the noise.
 
     Runs on one torch thread whatever the setting (see :func:`one_thread`).
+    Raises a ValueError naming a bad setting of ``config``, and a
+    FloatingPointError naming the step and the settings when the loss stops
+    being finite (``config.max_step`` prevents that in every documented setting).
     """
     if not isinstance(counts, torch.Tensor) or counts.dim() != 1:
         raise TypeError("counts must be a 1-D tensor with one count per word id")
@@ -216,7 +246,8 @@ def _train(sentences: list[list[int]], counts: torch.Tensor, config: SGNSConfig,
            log_every: int) -> SGNSResult:
     """The loop of :func:`train_sgns`."""
     cfg, g = config, torch.Generator().manual_seed(config.seed)
-    model = SGNS(len(counts), cfg.embed_dim, generator=g)
+    _check_config(cfg)
+    model = SGNS(len(counts), cfg.embed_dim, generator=g, init_scale=cfg.init_scale)
     W_in, W_out = model.in_embed.weight.data, model.out_embed.weight.data  # (V, D) each
     tokens, sent = flatten_sentences(sentences)  # (N,), (N,)
     keep, noise = keep_probability(counts, cfg.sample), noise_distribution(counts)  # (V,), (V,)
@@ -229,13 +260,38 @@ def _train(sentences: list[list[int]], counts: torch.Tensor, config: SGNSConfig,
         for i, batch in enumerate(batches):
             lr = cfg.lr + (cfg.min_lr - cfg.lr) * (epoch + i / len(batches)) / cfg.num_epochs  # linear decay
             noise_ids = sample_negatives(noise, (cfg.shared_noise,), g)  # (M,)
-            losses.append(sgns_step(W_in, W_out, batch[:, 0], batch[:, 1], noise_ids, cfg.negatives, lr))
+            loss, capped = sgns_step(W_in, W_out, batch[:, 0], batch[:, 1], noise_ids,
+                                     cfg.negatives, lr, cfg.max_step)
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"SGNS diverged: loss {loss} at step {len(losses) + 1} (epoch {epoch + 1}, "
+                    f"batch {i + 1} of {len(batches)}, lr {lr:.4g}) with sample={cfg.sample}, "
+                    f"batch_size={cfg.batch_size}, max_step={cfg.max_step}; "
+                    "use a smaller lr or batch_size, or set max_step")
+            losses.append(loss)
+            result.num_steps += 1
+            result.capped_steps += capped
             bar.update(len(tokens) / len(batches))
     bar.close()
     result.seconds = time.perf_counter() - t0
     result.losses = [sum(losses[i:i + log_every]) / len(losses[i:i + log_every])
                      for i in range(0, len(losses), log_every)]
     return result
+
+
+def _check_config(cfg: SGNSConfig) -> None:
+    """Raise a ValueError naming the first setting of ``cfg`` that cannot work."""
+    for name in ("embed_dim", "window", "negatives", "num_epochs", "batch_size", "shared_noise"):
+        value = getattr(cfg, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"config.{name} must be a positive int, got {value!r}")
+    if not cfg.lr > 0 or cfg.sample < 0:
+        raise ValueError(f"config.lr must be > 0 and config.sample >= 0, got lr={cfg.lr!r}, "
+                         f"sample={cfg.sample!r}")
+    for name in ("max_step", "init_scale"):
+        value = getattr(cfg, name)
+        if value is not None and not value > 0:
+            raise ValueError(f"config.{name} must be None or > 0, got {value!r}")
 
 
 def encode_corpus(sentences: list[list[str]], min_count: int = 5) -> tuple[list[str], list[list[int]], torch.Tensor]:
@@ -248,7 +304,7 @@ def encode_corpus(sentences: list[list[str]], min_count: int = 5) -> tuple[list[
 
 def english_vectors_path(embed_dim: int = 64, seed: int = 0) -> Path:
     """Chapter 3: where :func:`english_vectors` keeps its word2vec text file (in data_cache/)."""
-    return CACHE_DIR / f"english_sgns_d{embed_dim}_seed{seed}.txt"
+    return CACHE_DIR / f"english_sgns_v2_d{embed_dim}_seed{seed}.txt"  # v2: max_step
 
 
 def english_vectors(embed_dim: int = 64, seed: int = 0, progress: bool = False) -> tuple[list[str], torch.Tensor]:

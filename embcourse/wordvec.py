@@ -114,3 +114,55 @@ def class_purity(vectors: torch.Tensor, itos: list[str], classes: dict[str, str]
     names = sorted(set(classes[w] for w in words))
     label = torch.tensor([names.index(classes[w]) for w in words])  # (N,)
     return float((label[nbrs] == label[:, None]).float().mean())
+
+
+def expand_analogies(relations: dict[str, list[tuple[str, str, str, str]]]
+                     ) -> dict[str, list[tuple[str, str, str, str]]]:
+    """Chapter 3: every analogy ``a : b :: c : d`` between two different word pairs of a relation.
+
+    The pairs ``(a, b)`` and ``(c, d)`` of each relation's analogies are
+    collected (first seen first), and each ordered pair of two different pairs
+    becomes a question, so a relation with ``p`` pairs gives ``p (p - 1)``.
+    """
+    if not isinstance(relations, dict) or not relations:
+        raise ValueError("relations must be a non-empty dict of name -> list of (a, b, c, d)")
+    out = {}
+    for name, questions in relations.items():
+        if any(len(q) != 4 for q in questions):
+            raise ValueError(f"relation {name!r} has an analogy that is not (a, b, c, d)")
+        pairs = list(dict.fromkeys(p for q in questions for p in (tuple(q[:2]), tuple(q[2:]))))
+        out[name] = [p + q for p in pairs for q in pairs if p != q]
+    return out
+
+
+def analogy_counts(vectors: torch.Tensor, itos: list[str],
+                   analogies: list[tuple[str, str, str, str]]) -> tuple[int, int]:
+    """Chapter 3: ``(k, n)``: k of the n usable analogies are solved by 3CosAdd."""
+    stoi = _stoi(itos)
+    n = sum(len(q) == 4 and all(w in stoi for w in q) for q in analogies)
+    return round(analogy_accuracy(vectors, itos, analogies) * n), n
+
+
+def ppmi(cooc: torch.Tensor, alpha: float = 0.75) -> torch.Tensor:
+    """Chapter 3: positive PMI of a (V, V) word-context count matrix, context counts ** alpha.
+
+    ``alpha`` smooths the context distribution as SGNS's noise does
+    (Levy, Goldberg and Dagan 2015); rows or columns of zeros give zeros.
+    """
+    if not isinstance(cooc, torch.Tensor) or cooc.dim() != 2:
+        raise ValueError(f"cooc must be a 2-D tensor of counts, got {type(cooc).__name__}")
+    c = cooc.double()
+    p_wc = c / c.sum()  # (V, C)
+    p_w = p_wc.sum(1, keepdim=True)  # (V, 1)
+    ctx = c.sum(0) ** alpha  # (C,)
+    p_c = (ctx / ctx.sum()).unsqueeze(0)  # (1, C)
+    pmi = torch.log(p_wc / (p_w * p_c))  # (V, C), -inf where the count is 0
+    return torch.nan_to_num(pmi, nan=0.0, posinf=0.0, neginf=0.0).clamp_min(0).float()
+
+
+def ppmi_svd(cooc: torch.Tensor, embed_dim: int, alpha: float = 0.75) -> torch.Tensor:
+    """Chapter 3: count-based word vectors, U_D sqrt(S_D) of the truncated SVD of :func:`ppmi`."""
+    if not isinstance(embed_dim, int) or not 1 <= embed_dim <= min(cooc.shape):
+        raise ValueError(f"embed_dim must be an int in 1..{min(cooc.shape)}, got {embed_dim!r}")
+    U, S, _ = torch.linalg.svd(ppmi(cooc, alpha).double(), full_matrices=False)
+    return (U[:, :embed_dim] * S[:embed_dim].sqrt()).float()  # (V, D)

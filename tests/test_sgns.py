@@ -120,7 +120,8 @@ def test_sgns_step_equals_autograd_and_sparse_sgd():
     loss = shared_negatives_loss(model.in_embed(centre), model.out_embed(context), model.out_embed(noise_ids), 5)
     (loss * len(centre)).backward()
     opt.step()
-    mean_loss = sgns_step(W_in, W_out, centre, context, noise_ids, negatives=5, lr=0.1)
+    mean_loss, capped = sgns_step(W_in, W_out, centre, context, noise_ids, negatives=5, lr=0.1)
+    assert not capped
     assert mean_loss == pytest.approx(loss.item(), rel=1e-6)
     assert torch.allclose(W_in, model.in_embed.weight, atol=1e-6)
     assert torch.allclose(W_out, model.out_embed.weight, atol=1e-6)
@@ -191,3 +192,74 @@ def test_train_sgns_uses_one_thread_and_restores_the_setting():
     finally:
         torch.set_num_threads(before)
     assert torch.equal(one.vectors, two.vectors)
+
+
+def test_sgns_step_caps_the_summed_step_of_each_row():
+    g = torch.Generator().manual_seed(0)
+    W_in, W_out = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
+    centre = torch.zeros(50, dtype=torch.long)  # one word in every pair: 50 gradients on row 0
+    context, noise_ids = torch.randint(1, 6, (50,), generator=g), torch.tensor([1, 2])
+    free_in, free_out = W_in.clone(), W_out.clone()
+    sgns_step(free_in, free_out, centre, context, noise_ids, 5, lr=1.0)
+    before = W_in.clone()
+    _, capped = sgns_step(W_in, W_out, centre, context, noise_ids, 5, lr=1.0, max_step=0.1)
+    assert capped
+    assert (W_in[0] - before[0]).norm().item() == pytest.approx(0.1, rel=1e-5)
+    assert (free_in[0] - before[0]).norm().item() > 1.0  # the uncapped step is far longer
+    step = W_in[0] - before[0]
+    free = free_in[0] - before[0]  # the capped step points the same way
+    assert F.cosine_similarity(step, free, dim=0).item() == pytest.approx(1.0, abs=1e-5)
+    assert torch.equal(W_in[1:], before[1:])  # rows not looked up stay put
+
+
+def test_sgns_step_with_a_cap_that_does_not_bind_is_the_plain_step():
+    g = torch.Generator().manual_seed(0)
+    W_in, W_out = torch.randn(12, 5, generator=g), torch.randn(12, 5, generator=g)
+    centre, context, noise_ids = torch.tensor([0, 1, 1, 3]), torch.tensor([2, 2, 4, 0]), torch.tensor([5, 2])
+    a_in, a_out, b_in, b_out = W_in.clone(), W_out.clone(), W_in.clone(), W_out.clone()
+    sgns_step(a_in, a_out, centre, context, noise_ids, 5, lr=0.01)
+    _, capped = sgns_step(b_in, b_out, centre, context, noise_ids, 5, lr=0.01, max_step=100.0)
+    assert not capped
+    assert torch.allclose(a_in, b_in, atol=1e-7) and torch.allclose(a_out, b_out, atol=1e-7)
+
+
+def frequent_word_sentences():
+    """Word 0 in almost every window, as "the" is without subsampling."""
+    g = torch.Generator().manual_seed(2)
+    return [[0, int(w), 0, int(v), 0] for w, v in torch.randint(1, 20, (2000, 2), generator=g)]
+
+
+def test_train_sgns_without_subsampling_diverges_without_the_cap_and_raises_a_clear_error():
+    sentences = frequent_word_sentences()
+    counts = torch.bincount(torch.tensor(sentences).flatten(), minlength=20)
+    config = SGNSConfig(embed_dim=16, num_epochs=2, sample=0, lr=0.5, batch_size=1024, max_step=None)
+    with pytest.raises(FloatingPointError, match=r"step \d+ .*sample=0.*max_step=None"):
+        train_sgns(sentences, counts, config, progress=False)
+
+
+def test_train_sgns_without_subsampling_stays_finite_with_the_cap():
+    sentences = frequent_word_sentences()
+    counts = torch.bincount(torch.tensor(sentences).flatten(), minlength=20)
+    config = SGNSConfig(embed_dim=16, num_epochs=2, sample=0, lr=0.5, batch_size=1024)
+    result = train_sgns(sentences, counts, config, progress=False, log_every=1)
+    assert result.capped_steps > 0
+    assert all(math.isfinite(x) for x in result.losses)
+    assert torch.isfinite(result.vectors).all()
+
+
+@pytest.mark.parametrize("field, value", [("max_step", 0.0), ("embed_dim", 0), ("lr", -1.0),
+                                          ("sample", -0.1), ("batch_size", 1.5), ("init_scale", -1.0)])
+def test_train_sgns_rejects_a_bad_setting_by_name(field, value):
+    import dataclasses
+
+    config = dataclasses.replace(SGNSConfig(), **{field: value})
+    with pytest.raises(ValueError, match=field):
+        train_sgns([[1, 2, 1]], torch.tensor([0, 2, 1]), config, progress=False)
+
+
+def test_init_scale_sets_the_range_of_the_input_table():
+    model = SGNS(100, 8, torch.Generator().manual_seed(0), init_scale=0.2)
+    w = model.in_embed.weight
+    assert 0.15 < w.abs().max().item() <= 0.2
+    default = SGNS(100, 8, torch.Generator().manual_seed(0)).in_embed.weight
+    assert default.abs().max().item() <= 0.5 / 8

@@ -114,3 +114,59 @@ def test_class_purity_by_hand_for_k_two():
 def test_class_purity_needs_more_labelled_words_than_k():
     with pytest.raises(ValueError, match="more than k=5"):
         class_purity(VECS, ITOS, {"man": "p", "apple": "f"}, k=5)
+
+
+def test_expand_analogies_asks_every_ordered_pair_of_different_word_pairs():
+    from embcourse.wordvec import expand_analogies
+
+    out = expand_analogies({"gender": [("man", "woman", "king", "queen"),
+                                       ("king", "queen", "boy", "girl")]})
+    pairs = [("man", "woman"), ("king", "queen"), ("boy", "girl")]
+    assert sorted(out["gender"]) == sorted(p + q for p in pairs for q in pairs if p != q)
+    assert len(out["gender"]) == 3 * 2
+
+
+def test_expand_analogies_rejects_a_question_that_is_not_four_words():
+    from embcourse.wordvec import expand_analogies
+
+    with pytest.raises(ValueError, match="gender"):
+        expand_analogies({"gender": [("man", "woman", "king")]})
+    with pytest.raises(ValueError, match="relations"):
+        expand_analogies({})
+
+
+def test_analogy_counts_gives_k_of_the_usable_n():
+    from embcourse.wordvec import analogy_counts
+
+    questions = [("man", "woman", "king", "queen"), ("man", "king", "apple", "queen"),
+                 ("man", "woman", "king", "unknown")]
+    k, n = analogy_counts(VECS, ITOS, questions)
+    assert n == 2  # the unknown word is skipped
+    assert k == round(analogy_accuracy(VECS, ITOS, questions) * n)
+    assert 1 <= k <= 2
+
+
+def test_ppmi_by_hand_on_a_two_by_two_table():
+    from embcourse.wordvec import ppmi
+
+    cooc = torch.tensor([[2.0, 0.0], [1.0, 1.0]])
+    got = ppmi(cooc, alpha=1.0)
+    # P(w0, c0) = 0.5, P(w0) = 0.5, P(c0) = 0.75: log(0.5 / 0.375) > 0
+    assert got[0, 0].item() == pytest.approx(np.log(0.5 / 0.375), rel=1e-6)
+    assert got[0, 1].item() == 0.0  # never seen: 0, not -inf
+    assert got[1, 0].item() == 0.0  # log(0.25 / 0.375) < 0 is clipped to 0
+    assert torch.isfinite(ppmi(torch.zeros(3, 3))).all()
+
+
+def test_ppmi_svd_reconstructs_the_ppmi_matrix_at_full_rank():
+    from embcourse.wordvec import ppmi, ppmi_svd
+
+    g = torch.Generator().manual_seed(0)
+    cooc = torch.randint(0, 5, (6, 6), generator=g).float()
+    cooc = cooc + cooc.T  # symmetric, as skip-gram pairs are
+    vecs = ppmi_svd(cooc, 6)
+    M = ppmi(cooc)
+    _, S, Vh = torch.linalg.svd(M.double())
+    assert torch.allclose((vecs.double() * S.sqrt()) @ Vh, M.double(), atol=1e-4)
+    with pytest.raises(ValueError, match="embed_dim"):
+        ppmi_svd(cooc, 7)
