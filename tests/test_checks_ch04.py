@@ -4,10 +4,9 @@ import pytest
 import torch
 
 from embcourse.checks import CheckFailed, Unfinished
-from embcourse.checks.ch04 import (ANALOGY_ITOS, ANALOGY_VECS, check_align, check_analogy, check_new_rows_grad,
-                                   reference_align, reference_analogy, reference_new_rows_grad)
-from embcourse.pretrained import align_vectors
-from embcourse.wordvec import analogy
+from embcourse.checks.ch04 import (check_align, check_coverage, check_new_rows_grad, reference_align,
+                                   reference_coverage, reference_new_rows_grad)
+from embcourse.pretrained import align_vectors, load_minilm_embeddings, wordpiece
 
 
 def test_align_reference_passes_strict():
@@ -85,46 +84,64 @@ def test_align_rejects_wrong_implementations(wrong):
         check_align(wrong, strict=True)
 
 
-def test_analogy_reference_passes_strict():
-    assert check_analogy(reference_analogy, strict=True).ok
+def test_coverage_reference_passes_strict():
+    assert check_coverage(reference_coverage, strict=True).ok
 
 
-def test_analogy_reference_agrees_with_wordvec_analogy():
-    for a, b, c in [("man", "king", "woman"), ("man", "woman", "king"), ("apple", "pear", "king")]:
-        assert reference_analogy(ANALOGY_VECS, ANALOGY_ITOS, a, b, c) == \
-            analogy(ANALOGY_VECS, ANALOGY_ITOS, a, b, c)[0][0]
-
-
-def _scores(vectors, itos, a, b, c, unit=True, exclude=True, sign=1):
+def test_coverage_reference_agrees_with_wordpiece_on_minilm():
+    itos, _ = load_minilm_embeddings()
     stoi = {w: i for i, w in enumerate(itos)}
-    for w in (a, b, c):
-        if w not in stoi:
-            raise KeyError(w)
-    v = vectors / vectors.norm(dim=1, keepdim=True) if unit else vectors
-    scores = v @ (v[stoi[b]] - sign * v[stoi[a]] + v[stoi[c]])
-    if exclude:
-        scores[[stoi[a], stoi[b], stoi[c]]] = -float("inf")
-    return itos[int(scores.argmax())]
+    got = reference_coverage(["cat", "xylophone", "snow\u2603man", "cat"], stoi)
+    assert got == {"whole": ["cat"], "split": ["xylophone"], "unknown": ["snow\u2603man"]}
 
 
-def analogy_key_error_without_the_word(vectors, itos, a, b, c):  # KeyError("unknown word"): which one?
-    if any(w not in itos for w in (a, b, c)):
-        raise KeyError("unknown word")
-    return reference_analogy(vectors, itos, a, b, c)
+def _coverage_by(classify):
+    """A coverage whose only mistake is ``classify(word, pieces, stoi) -> key``."""
+    def fn(words, stoi):
+        out = {"whole": [], "split": [], "unknown": []}
+        for word in dict.fromkeys(words):
+            reference_coverage([word], stoi)  # the reference's validation
+            out[classify(word, wordpiece(word, stoi), stoi)].append(word)
+        return out
+    return fn
+
+
+def _with_duplicates(words, stoi):
+    out = {"whole": [], "split": [], "unknown": []}
+    for word in words:
+        out[next(k for k, v in reference_coverage([word], stoi).items() if v)].append(word)
+    return out
+
+
+def _sorted_words(words, stoi):
+    return {k: sorted(v) for k, v in reference_coverage(words, stoi).items()}
+
+
+def _no_validation(words, stoi):
+    words = [w for w in words if isinstance(w, str) and w]
+    return reference_coverage(words, stoi)
+
+
+def _partial_unknown(word, pieces, stoi):  # keeps the pieces that matched: "xq" is split, not unknown
+    if pieces == ["[UNK]"] and len(word) > 1 and word[0] in stoi:
+        return "split"
+    return "unknown" if pieces == ["[UNK]"] else "whole" if len(pieces) == 1 else "split"
 
 
 @pytest.mark.parametrize("wrong", [
-    lambda v, itos, a, b, c: _scores(v, itos, a, b, c, exclude=False),   # inputs not excluded
-    lambda v, itos, a, b, c: _scores(v, itos, a, b, c, unit=False),      # raw dot products: long vectors win
-    lambda v, itos, a, b, c: _scores(v, itos, a, b, c, sign=-1),         # b + a + c
-    lambda v, itos, a, b, c: _scores(v, itos, b, a, c),                  # a and b swapped
-    lambda v, itos, a, b, c: itos[0] if "duchess" in (a, b, c) else _scores(v, itos, a, b, c),  # no KeyError
-    analogy_key_error_without_the_word,
+    _coverage_by(lambda w, p, s: "whole" if len(p) == 1 else "split"),          # [UNK] counted as a piece
+    _coverage_by(lambda w, p, s: "whole" if w in s else "split"),               # never unknown, no lower-casing
+    _coverage_by(lambda w, p, s: "unknown" if "[UNK]" in p else
+                 "whole" if w in s else "split"),                              # no lower-casing or accents
+    _coverage_by(_partial_unknown),
+    _with_duplicates,
+    _sorted_words,
+    _no_validation,
 ])
-def test_analogy_rejects_wrong_implementations(wrong):
-    assert not check_analogy(wrong).ok
+def test_coverage_rejects_wrong_implementations(wrong):
+    assert not check_coverage(wrong).ok
     with pytest.raises(CheckFailed):
-        check_analogy(wrong, strict=True)
+        check_coverage(wrong, strict=True)
 
 
 def test_new_rows_grad_reference_passes_strict():
@@ -166,7 +183,7 @@ def test_new_rows_grad_rejects_wrong_implementations(wrong):
         check_new_rows_grad(wrong, strict=True)
 
 
-@pytest.mark.parametrize("check, nargs", [(check_align, 3), (check_analogy, 5), (check_new_rows_grad, 2)])
+@pytest.mark.parametrize("check, nargs", [(check_align, 3), (check_coverage, 2), (check_new_rows_grad, 2)])
 def test_stub_is_not_yet_implemented(check, nargs, capsys):
     def stub(*args):
         assert len(args) == nargs

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from embcourse.pretrained import (TOPIC_WORDS, UNK_PIECE, align_vectors, load_minilm_embeddings, minilm_dir,
-                                  read_vocab_txt, topic_task, wordpiece)
+                                  read_vocab_txt, topic_task, train_with_table_rate, wordpiece)
 from embcourse.wordvec import nearest
 
 
@@ -165,3 +165,67 @@ def test_topic_task_is_deterministic_per_seed_and_rejects_bad_sizes():
     assert topic_task(4, seed=2).seen_words != topic_task(4, seed=3).seen_words
     with pytest.raises(ValueError, match="words_per_class"):
         topic_task(words_per_class=0)
+
+
+# ---------------------------------------------------------------- fine-tuning with the table's own rate
+class _TinyClassifier(torch.nn.Module):
+    def __init__(self, table, freeze=False):
+        super().__init__()
+        self.emb = torch.nn.Embedding.from_pretrained(table.clone(), freeze=freeze, padding_idx=0)
+        self.out = torch.nn.Linear(table.shape[1], 3)
+
+    def forward(self, X):  # (B, T) -> (B, 3)
+        return self.out(self.emb(X).mean(dim=1))
+
+
+def _tiny(freeze=False):
+    torch.manual_seed(0)
+    table = torch.randn(10, 4)  # (V, D)
+    X, y = torch.randint(1, 10, (20, 3)), torch.randint(0, 3, (20,))
+    return _TinyClassifier(table, freeze), table, X, y
+
+
+def test_train_with_table_rate_is_train_classifier_when_the_rates_agree():
+    from embcourse.generalise import train_classifier
+    for freeze in (False, True):
+        a, _, X, y = _tiny(freeze)
+        b, _, _, _ = _tiny(freeze)
+        h_a = train_classifier(a, X, y, X, y, num_epochs=3, batch_size=8, lr=0.01, seed=1)
+        h_b = train_with_table_rate(b, X, y, X, y, num_epochs=3, batch_size=8, lr=0.01,
+                                    freeze_epochs=3 if freeze else 0, seed=1)
+        assert h_a == h_b
+        for p, q in zip(a.parameters(), b.parameters()):
+            assert torch.equal(p, q)
+
+
+def test_train_with_table_rate_keeps_the_table_frozen_for_freeze_epochs():
+    model, table, X, y = _tiny()
+    train_with_table_rate(model, X, y, X, y, num_epochs=2, batch_size=8, freeze_epochs=2)
+    assert torch.equal(model.emb.weight, table)
+    model, table, X, y = _tiny()
+    train_with_table_rate(model, X, y, X, y, num_epochs=3, batch_size=8, freeze_epochs=2)
+    assert not torch.equal(model.emb.weight, table)
+
+
+def test_train_with_table_rate_moves_the_table_by_its_own_rate():
+    # Adam's first step moves every entry with a gradient by about its learning rate
+    model, table, X, y = _tiny()
+    out_before = model.out.weight.detach().clone()
+    train_with_table_rate(model, X, y, X, y, num_epochs=1, batch_size=len(X), lr=0.1, emb_lr=1e-4)
+    moved = (model.emb.weight - table).abs()[1:]  # (V - 1, D), the padding row left out
+    assert 0.5e-4 < moved.max() <= 1.01e-4
+    assert (model.out.weight - out_before).abs().max() > 0.05
+
+
+def test_train_with_table_rate_rejects_bad_arguments():
+    model, _, X, y = _tiny()
+    with pytest.raises(ValueError, match="model.emb"):
+        train_with_table_rate(torch.nn.Linear(3, 3), X, y, X, y)
+    with pytest.raises(ValueError, match="num_epochs"):
+        train_with_table_rate(model, X, y, X, y, num_epochs=0)
+    with pytest.raises(ValueError, match="freeze_epochs"):
+        train_with_table_rate(model, X, y, X, y, freeze_epochs=-1)
+    with pytest.raises(ValueError, match="emb_lr"):
+        train_with_table_rate(model, X, y, X, y, emb_lr=0.0)
+    with pytest.raises(ValueError, match="same length"):
+        train_with_table_rate(model, X, y[:5], X, y)

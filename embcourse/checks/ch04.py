@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 
 from embcourse.checks.core import RANDOM_CASES, Case, Report, call_checked, run_check
+from embcourse.pretrained import UNK_PIECE, wordpiece
 
 
 # ---------------------------------------------------------------- align a table with a task vocabulary
@@ -120,57 +121,58 @@ def check_new_rows_grad(fn: Callable, strict: bool = False, seed: int | None = N
                      random_cases=_new_rows_random, seed=seed)
 
 
-# ---------------------------------------------------------------- 3CosAdd (chapter 3's exercise, kept until replaced)
+# ---------------------------------------------------------------- which words does WordPiece cover?
 
-def reference_analogy(vectors: torch.Tensor, itos: list[str], a: str, b: str, c: str) -> str:
-    """3CosAdd: the word whose unit vector has the largest dot product with b - a + c (unit vectors), a, b, c excluded."""
-    stoi = {w: i for i, w in enumerate(itos)}
-    for name, word in (("a", a), ("b", b), ("c", c)):
-        if word not in stoi:
-            raise KeyError(f"{name} {word!r} is not in the vocabulary")
-    unit = vectors.float() / vectors.float().norm(dim=1, keepdim=True).clamp_min(1e-12)  # (V, D)
-    target = unit[stoi[b]] - unit[stoi[a]] + unit[stoi[c]]  # (D,)
-    scores = unit @ target  # (V,)
-    scores[[stoi[a], stoi[b], stoi[c]]] = -float("inf")
-    return itos[int(scores.argmax())]
+COVERAGE_KEYS = ("whole", "split", "unknown")
 
 
-# A small table: man/woman/king/queen on unit-ish directions, plus traps.
-ANALOGY_ITOS = ["man", "woman", "king", "queen", "prince", "giant", "apple", "pear"]
-ANALOGY_VECS = torch.tensor([
-    [1.0, 0.0, 0.0],      # man
-    [1.0, 1.0, 0.0],      # woman
-    [1.0, 0.0, 1.0],      # king
-    [1.0, 1.0, 1.0],      # queen
-    [1.2, -0.1, 1.0],     # prince: close to king, far from "female"
-    [30.0, 12.0, 5.0],    # giant: a long vector, wins on raw dot products
-    [-1.0, 0.2, 0.1],     # apple
-    [-1.0, 0.25, 0.0],    # pear
-])
+def reference_coverage(words: list[str], stoi: dict[str, int]) -> dict[str, list[str]]:
+    """Each distinct word (first-seen order) under "whole" (one piece), "split" (several) or "unknown" ([UNK])."""
+    out: dict[str, list[str]] = {k: [] for k in COVERAGE_KEYS}
+    for word in dict.fromkeys(words):  # distinct, in order of first appearance
+        if not isinstance(word, str):
+            raise TypeError(f"words must hold str, got {word!r} ({type(word).__name__})")
+        if not word:
+            raise ValueError("words holds an empty string: every word needs a character")
+        pieces = wordpiece(word, stoi)
+        key = "unknown" if pieces == [UNK_PIECE] else "whole" if len(pieces) == 1 else "split"
+        out[key].append(word)
+    return out
 
 
-def _analogy_random(g: torch.Generator) -> list[Case]:
+COVERAGE_STOI = {w: i for i, w in enumerate(
+    ["[PAD]", "[UNK]", "cat", "dog", "play", "##ing", "##s", "un", "##happy", "happy", "cafe",
+     "x", "##y", "q"])}
+
+
+def _coverage_random(g: torch.Generator) -> list[Case]:
+    letters = "abcdxyz"
     cases = []
     for _ in range(RANDOM_CASES):
-        V, D = int(torch.randint(5, 20, (), generator=g)), int(torch.randint(2, 6, (), generator=g))
-        lengths = torch.logspace(-1, 1, V)[torch.randperm(V, generator=g)]           # (V,) 0.1 .. 10
-        vectors = torch.randn(V, D, generator=g) * lengths[:, None]                  # (V, D)
-        itos = [f"w{i}" for i in range(V)]
-        a, b, c = (itos[i] for i in torch.randperm(V, generator=g)[:3].tolist())
-        cases.append(Case(f"{a} : {b} :: {c} : ? among {V} words", (vectors, itos, a, b, c)))
+        def word(n: int) -> str:
+            return "".join(letters[int(i)] for i in torch.randint(0, len(letters), (n,), generator=g))
+        pieces = sorted({word(int(torch.randint(1, 3, (), generator=g))) for _ in range(6)})
+        vocab = ["[UNK]"] + pieces + ["##" + p for p in pieces[:3]]
+        stoi = {w: i for i, w in enumerate(vocab)}
+        words = [word(int(torch.randint(1, 5, (), generator=g)))
+                 for _ in range(int(torch.randint(0, 10, (), generator=g)))]
+        cases.append(Case(f"{len(words)} words, a vocabulary of {len(vocab)} pieces", (words, stoi)))
     return cases
 
 
-def check_analogy(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
-    """Check a learner's ``analogy(vectors, itos, a, b, c)`` (3CosAdd with the inputs excluded)."""
-    v, itos = ANALOGY_VECS, ANALOGY_ITOS
+def check_coverage(fn: Callable, strict: bool = False, seed: int | None = None) -> Report:
+    """Check a learner's ``coverage(words, stoi)`` (WordPiece: one piece, several pieces or [UNK])."""
+    stoi = COVERAGE_STOI
     cases = [
-        Case("man : king :: woman : ?", (v, itos, "man", "king", "woman")),
-        Case("man : woman :: king : ?", (v, itos, "man", "woman", "king")),
-        Case("woman : queen :: man : ?", (v, itos, "woman", "queen", "man")),
-        Case("apple : pear :: king : ?", (v, itos, "apple", "pear", "king")),
-        Case("scaling every vector changes nothing", (v * 3.0, itos, "man", "king", "woman")),
-        Case("an unknown word raises a KeyError naming it", (v, itos, "man", "king", "duchess"), mentions="duchess"),
+        Case("one piece, several pieces and an unknown word", (["cat", "playing", "zebra"], stoi)),
+        Case("[UNK] is one piece, yet the word is unknown", (["q", "k"], stoi)),
+        Case("a word whose end matches no piece is unknown as a whole", (["xq", "xy"], stoi)),
+        Case("upper case and accents are removed first, as wordpiece does", (["Cat", "Café"], stoi)),
+        Case("a word listed twice is counted once, where first seen", (["dog", "cats", "dog"], stoi)),
+        Case("the order of first appearance is kept", (["zebra", "unhappy", "happy", "cat"], stoi)),
+        Case("an empty list gives three empty lists", ([], stoi)),
+        Case("an empty word is rejected (ValueError)", (["cat", ""], stoi)),
+        Case("a word that is not a str is rejected (TypeError)", (["cat", 3], stoi)),
     ]
-    return run_check("analogy", fn, reference_analogy, cases, strict=strict,
-                     random_cases=_analogy_random, seed=seed)
+    return run_check("coverage", fn, reference_coverage, cases, strict=strict,
+                     random_cases=_coverage_random, seed=seed)
