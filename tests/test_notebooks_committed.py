@@ -88,3 +88,14 @@ def test_claim_cells_are_tagged_remove_cell(path):
         if "claim(" in "".join(cell["source"]):
             assert "remove-cell" in cell.get("metadata", {}).get("tags", []), \
                 f"{path.name} code cell {i} asserts a claim but is shown in the book"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_glued_values_are_plain_numbers_not_numpy_or_torch_reprs(path):
+    """myst-nb formats a glued number from its text/plain; ``np.float64(7.4)`` breaks the build."""
+    bad = [(i, out["data"]["application/papermill.record/text/plain"][:40])
+           for i, cell in enumerate(code_cells(read_notebook(path)))
+           for out in cell.get("outputs", [])
+           if out.get("data", {}).get("application/papermill.record/text/plain", "")
+           .startswith(("np.", "tensor(", "array("))]
+    assert not bad, f"{path.name}: glue a plain float/int (float(x), x.item()), not {bad[0]}"
