@@ -99,3 +99,12 @@ def test_glued_values_are_plain_numbers_not_numpy_or_torch_reprs(path):
            if out.get("data", {}).get("application/papermill.record/text/plain", "")
            .startswith(("np.", "tensor(", "array("))]
     assert not bad, f"{path.name}: glue a plain float/int (float(x), x.item()), not {bad[0]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_section_heading_appears_twice(path):
+    """A duplicated heading is a duplicated (usually stale) cell left by an edit."""
+    heads = [line for cell in read_notebook(path)["cells"] if cell["cell_type"] == "markdown"
+             for line in "".join(cell["source"]).splitlines() if line.startswith("## ")]
+    twice = sorted({h for h in heads if heads.count(h) > 1})
+    assert not twice, f"{path.name}: headings appear twice: {twice}"
