@@ -18,16 +18,18 @@ from embcourse.utils import count_parameters  # noqa: F401  (chapter 5 imports i
 
 @dataclass
 class BasketTask:
-    """Baskets of item ids and their labels: train and validation splits, plus the hidden truth."""
+    """Baskets of item ids and their labels: train, validation and test splits, plus the hidden truth."""
 
     X_train: torch.Tensor  # (N, L) item ids
     y_train: torch.Tensor  # (N,) labels
-    X_valid: torch.Tensor  # (M, L)
+    X_valid: torch.Tensor  # (M, L), for choosing (D, epochs, penalties)
     y_valid: torch.Tensor  # (M,)
     latent: torch.Tensor  # (V, k) each item's hidden vector
     prototypes: torch.Tensor  # (C, k) each class's direction in the latent space
     vocab_size: int
     num_classes: int
+    X_test: torch.Tensor | None = None  # (T, L), for reporting only
+    y_test: torch.Tensor | None = None  # (T,)
 
 
 def _baskets(n: int, task_latent: torch.Tensor, prototypes: torch.Tensor, basket_size: int,
@@ -41,10 +43,15 @@ def _baskets(n: int, task_latent: torch.Tensor, prototypes: torch.Tensor, basket
 
 def make_basket_task(vocab_size: int = 20_000, num_train: int = 60_000, num_valid: int = 5_000,
                      basket_size: int = 3, latent_dim: int = 3, num_classes: int = 32,
-                     sharpness: float = 5.0, seed: int = 0) -> BasketTask:
-    """Chapter 5: baskets of co-occurring items whose label depends on the items' hidden low-dimensional vectors."""
+                     sharpness: float = 5.0, seed: int = 0, num_test: int = 5_000) -> BasketTask:
+    """Chapter 5: baskets of co-occurring items whose label depends on the items' hidden low-dimensional vectors.
+
+    The test baskets are drawn after the training and validation ones, so adding
+    them leaves those two splits unchanged.
+    """
     for name, value in [("vocab_size", vocab_size), ("num_train", num_train), ("num_valid", num_valid),
-                        ("basket_size", basket_size), ("latent_dim", latent_dim), ("num_classes", num_classes)]:
+                        ("num_test", num_test), ("basket_size", basket_size),
+                        ("latent_dim", latent_dim), ("num_classes", num_classes)]:
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
     g = torch.Generator().manual_seed(seed)
@@ -52,7 +59,9 @@ def make_basket_task(vocab_size: int = 20_000, num_train: int = 60_000, num_vali
     prototypes = torch.randn(num_classes, latent_dim, generator=g)  # (C, k)
     X_train, y_train = _baskets(num_train, latent, prototypes, basket_size, sharpness, g)
     X_valid, y_valid = _baskets(num_valid, latent, prototypes, basket_size, sharpness, g)
-    return BasketTask(X_train, y_train, X_valid, y_valid, latent, prototypes, vocab_size, num_classes)
+    X_test, y_test = _baskets(num_test, latent, prototypes, basket_size, sharpness, g)
+    return BasketTask(X_train, y_train, X_valid, y_valid, latent, prototypes, vocab_size, num_classes,
+                      X_test, y_test)
 
 
 def bayes_accuracy(task: BasketTask, X: torch.Tensor, y: torch.Tensor) -> float:
@@ -109,27 +118,55 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
     return correct / max(len(X), 1)
 
 
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+
+def make_optimizer(name: str, params, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    """Chapter 5: ``"adam"`` (weight_decay is an L2 term added to the gradient, coupled with
+    Adam's scaling), ``"adamw"`` (decoupled: each step shrinks every weight by ``lr * weight_decay``)
+    or plain ``"sgd"`` (where the two kinds of decay coincide)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
+    if not weight_decay >= 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    return OPTIMIZERS[name](params, lr=lr, weight_decay=weight_decay)
+
+
 def train_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, X_valid: torch.Tensor,
                      y_valid: torch.Tensor, num_epochs: int = 10, batch_size: int = 256,
-                     lr: float = 1e-2, seed: int = 0, weight_decay: float = 0.0) -> dict[str, list[float]]:
-    """Chapters 4-5: Adam on cross-entropy in shuffled mini-batches; train/valid accuracy and loss after each epoch."""
+                     lr: float = 1e-2, seed: int = 0, weight_decay: float = 0.0,
+                     optimizer: str = "adam", num_steps: int | None = None) -> dict[str, list[float]]:
+    """Chapters 4-5: cross-entropy in shuffled mini-batches; train/valid accuracy and loss after each epoch.
+
+    ``num_steps`` (chapter 5), when given, replaces ``num_epochs``: training stops after
+    exactly that many mini-batches, so data sets of different sizes get the same budget;
+    the last history entry is then that of a partial epoch.
+    """
     if len(X) != len(y) or len(X_valid) != len(y_valid):
         raise ValueError(f"X and y must have the same length, got {len(X)}/{len(y)} and {len(X_valid)}/{len(y_valid)}")
+    if len(X) == 0:
+        raise ValueError("X is empty: train_classifier needs at least one training example")
+    if num_steps is not None and (not isinstance(num_steps, int) or num_steps < 1):
+        raise ValueError(f"num_steps must be a positive int or None, got {num_steps!r}")
     g = torch.Generator().manual_seed(seed)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)  # weight_decay: an L2 penalty
-    history = {"train_loss": [], "train_acc": [], "valid_acc": []}
-    for _ in range(num_epochs):
+    opt = make_optimizer(optimizer, params, lr, weight_decay)
+    if num_steps is None:
+        num_steps = num_epochs * math.ceil(len(X) / batch_size)
+    history, step = {"train_loss": [], "train_acc": [], "valid_acc": []}, 0
+    while step < num_steps:
         model.train()
-        order, total = torch.randperm(len(X), generator=g), 0.0
+        order, total, seen = torch.randperm(len(X), generator=g), 0.0, 0
         for i in range(0, len(X), batch_size):
+            if step == num_steps:
+                break
             idx = order[i:i + batch_size]  # (B,)
             loss = F.cross_entropy(model(X[idx]), y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += loss.item() * len(idx)
-        history["train_loss"].append(total / len(X))
+            total, seen, step = total + loss.item() * len(idx), seen + len(idx), step + 1
+        history["train_loss"].append(total / seen)
         history["train_acc"].append(accuracy(model, X, y))
         history["valid_acc"].append(accuracy(model, X_valid, y_valid))
     return history

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from embcourse.generalise import (EmbeddingClassifier, OneHotClassifier, accuracy, bayes_accuracy,
-                                  count_parameters, make_basket_task, multi_hot, train_classifier,
-                                  training_bytes)
+                                  count_parameters, make_basket_task, make_optimizer, multi_hot,
+                                  train_classifier, training_bytes)
 
 
 def small_task(seed=0):
@@ -106,3 +106,106 @@ def test_training_bytes_counts_parameters_gradients_adam_state_and_inputs():
     opt.step()
     n = 100 * 4 + 4
     assert training_bytes(model, opt, X) == 4 * n * 4 + 2 * 8 + 2 * 4  # params, grads, 2 moments; ids; 2 steps
+
+
+def test_basket_task_has_a_test_split_drawn_after_the_others():
+    task = small_task()
+    assert task.X_test.shape == (5000, 3) and task.y_test.shape == (5000,)
+    smaller = make_basket_task(vocab_size=200, num_train=3000, num_valid=500, num_classes=4,
+                               num_test=7)
+    assert torch.equal(task.X_train, smaller.X_train) and torch.equal(task.X_valid, smaller.X_valid)
+    assert torch.equal(task.y_valid, smaller.y_valid)
+    assert smaller.X_test.shape == (7, 3) and not torch.equal(task.X_valid[:7], smaller.X_test)
+
+
+def test_make_basket_task_rejects_a_bad_num_test():
+    with pytest.raises(ValueError, match="num_test"):
+        make_basket_task(vocab_size=10, num_train=10, num_test=0)
+
+
+def test_make_optimizer_builds_each_kind_with_its_decay():
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    for name, kind in [("adam", torch.optim.Adam), ("adamw", torch.optim.AdamW), ("sgd", torch.optim.SGD)]:
+        opt = make_optimizer(name, params, lr=0.1, weight_decay=0.5)
+        assert type(opt) is kind and opt.defaults["weight_decay"] == 0.5 and opt.defaults["lr"] == 0.1
+
+
+def test_make_optimizer_rejects_unknown_names_and_negative_decay():
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        make_optimizer("rmsprop", params, lr=0.1)
+    with pytest.raises(ValueError, match="weight_decay"):
+        make_optimizer("adamw", params, lr=0.1, weight_decay=-1.0)
+
+
+def test_adamw_decay_is_decoupled_and_adam_decay_is_not():
+    # with a zero gradient, AdamW still shrinks a weight by lr * wd; Adam's L2 term becomes the
+    # whole gradient, which Adam rescales to a step of about lr
+    for name, expected in [("adamw", 1.0 - 0.1 * 0.01), ("adam", 1.0 - 0.1)]:
+        w = torch.nn.Parameter(torch.ones(1))
+        opt = make_optimizer(name, [w], lr=0.1, weight_decay=0.01)
+        w.grad = torch.zeros(1)
+        opt.step()
+        assert w.item() == pytest.approx(expected, abs=1e-4), name
+
+
+def _count_steps(monkeypatch, **kw):
+    calls = []
+    original = torch.optim.Adam.step
+    monkeypatch.setattr(torch.optim.Adam, "step", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    task = small_task()
+    torch.manual_seed(0)
+    hist = train_classifier(EmbeddingClassifier(200, 2, 4), task.X_train, task.y_train, task.X_valid,
+                            task.y_valid, batch_size=256, **kw)
+    return len(calls), hist
+
+
+def test_train_classifier_runs_exactly_num_steps_whatever_the_data_size(monkeypatch):
+    steps, hist = _count_steps(monkeypatch, num_steps=30)  # 12 batches per epoch: 2.5 epochs
+    assert steps == 30
+    assert [len(v) for v in hist.values()] == [3, 3, 3]  # the last entry is a partial epoch
+
+
+def test_train_classifier_without_num_steps_runs_whole_epochs(monkeypatch):
+    steps, hist = _count_steps(monkeypatch, num_epochs=2)
+    assert steps == 2 * 12 and [len(v) for v in hist.values()] == [2, 2, 2]
+
+
+def test_train_classifier_with_num_steps_of_whole_epochs_equals_num_epochs():
+    task = small_task()
+    runs = []
+    for kw in [{"num_epochs": 2}, {"num_steps": 24}]:
+        torch.manual_seed(0)
+        model = EmbeddingClassifier(200, 2, 4)
+        runs.append((train_classifier(model, task.X_train, task.y_train, task.X_valid, task.y_valid,
+                                      **kw), model.emb.weight.detach().clone()))
+    assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
+
+
+def test_train_classifier_uses_the_named_optimizer():
+    task = small_task()
+    torch.manual_seed(0)
+    a = OneHotClassifier(200, 4)
+    b = OneHotClassifier(200, 4)
+    b.load_state_dict(a.state_dict())
+    for model, name in [(a, "adam"), (b, "sgd")]:
+        train_classifier(model, task.X_train, task.y_train, task.X_valid, task.y_valid, num_steps=3,
+                         optimizer=name, lr=0.01)
+    assert not torch.equal(a.weight, b.weight)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        train_classifier(a, task.X_train, task.y_train, task.X_valid, task.y_valid, optimizer="lbfgs")
+
+
+def test_train_classifier_rejects_a_bad_num_steps():
+    task = small_task()
+    with pytest.raises(ValueError, match="num_steps"):
+        train_classifier(OneHotClassifier(200, 4), task.X_train, task.y_train, task.X_valid,
+                         task.y_valid, num_steps=0)
+
+
+def test_train_classifier_rejects_an_empty_training_set():
+    task = small_task()
+    empty = task.X_train[:0]
+    with pytest.raises(ValueError, match="X is empty"):
+        train_classifier(OneHotClassifier(200, 4), empty, task.y_train[:0], task.X_valid, task.y_valid,
+                         num_steps=5)
