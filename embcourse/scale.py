@@ -3,7 +3,9 @@
 - :func:`training_memory`: bytes of a ``(vocab_size, embed_dim)`` table, its
   gradient and its optimizer state for SGD, Adam and SparseAdam, and
   :func:`measured_training_memory`, the same bytes read from the tensors
-  ``torch`` really allocates after one step;
+  ``torch`` really allocates after one step, and :func:`peak_training_memory`,
+  the resident memory of a fresh process at the peak of a step and after it,
+  and :func:`tensor_peak_memory`, the same from PyTorch's own tensors;
 - :func:`sparse_dense_sweep` and :func:`crossover`: time per step of dense
   ``Adam`` against ``SparseAdam`` as the vocabulary grows, and where sparse wins;
 - :func:`hash_buckets`, :func:`collision_rate`, :func:`expected_collision_rate`:
@@ -14,7 +16,13 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
 from typing import Iterable
 
 import torch
@@ -25,6 +33,9 @@ from embcourse.lookup import optimizer_step_cost
 OPTIMIZERS = ("sgd", "adam", "sparse_adam")
 DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 INDEX_BYTES = 8  # a sparse gradient stores one int64 row index per looked-up id
+# how torch.optim carries out an update: None lets torch choose (the for-loop on CPU)
+IMPLEMENTATIONS = {None: {}, "for-loop": {"foreach": False}, "foreach": {"foreach": True},
+                   "fused": {"fused": True}}
 
 
 def _positive_int(name: str, value: object) -> int:
@@ -76,6 +87,142 @@ def measured_training_memory(vocab_size: int, embed_dim: int, optimizer: str = "
     state = sum(t.untyped_storage().nbytes() for t in moments)
     weight = emb.weight.untyped_storage().nbytes()
     return {"weight": weight, "grad": grad, "optimizer_state": state, "total": weight + grad + state}
+
+
+def _training_step(vocab_size: int, embed_dim: int, optimizer: str, implementation: str | None,
+                   batch_size: int, seed: int):
+    """A table, its optimizer and one training step (zero_grad, lookup, backward, step) as a function."""
+    gen = torch.Generator().manual_seed(seed)
+    emb = nn.Embedding(vocab_size, embed_dim, sparse=optimizer == "sparse_adam")
+    if optimizer == "sparse_adam":
+        opt = torch.optim.SparseAdam(emb.parameters(), lr=1e-3)
+    else:
+        cls = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
+        opt = cls(emb.parameters(), lr=1e-3, **IMPLEMENTATIONS[implementation])
+    ids = torch.randint(vocab_size, (batch_size,), generator=gen)  # (B,)
+
+    def step() -> None:
+        opt.zero_grad()                     # set_to_none: the old gradient is freed first
+        emb(ids).pow(2).sum().backward()    # (B, D) -> scalar
+        opt.step()
+    return step, emb, opt
+
+
+def _bytes(tensors: Iterable[torch.Tensor]) -> int:
+    return sum(t._values().nbytes + t._indices().nbytes if t.is_sparse else t.untyped_storage().nbytes()
+               for t in tensors)
+
+
+def tensor_peak_memory(vocab_size: int, embed_dim: int, optimizer: str = "adam", implementation: str | None = None,
+                       batch_size: int = 512, seed: int = 0) -> dict[str, int]:
+    """Chapter 8: tensor bytes of a table in training, between steps (``steady``) and at the peak of a step.
+
+    After a first step has created the optimizer state, a second step runs
+    under chapter 2's :class:`embcourse.lookup.PeakMemory`, which adds up the
+    storage of every tensor PyTorch's operations create and forgets it when it
+    is freed. ``peak`` is what existed before the step (weight and state; the
+    old gradient is freed by ``zero_grad``) plus the most that step held at
+    once; ``steady`` is weight, gradient and state after it. Tensors only: no
+    allocator caches, no Python objects, any table size, any device.
+    """
+    from embcourse.lookup import PeakMemory  # chapter 2's tracker
+
+    V, D = _positive_int("vocab_size", vocab_size), _positive_int("embed_dim", embed_dim)
+    _check_implementation(optimizer, implementation)
+    step, emb, opt = _training_step(V, D, optimizer, implementation, _positive_int("batch_size", batch_size), seed)
+    step()                                                     # creates the moments
+    state = [t for st in opt.state.values() for t in st.values() if torch.is_tensor(t)]
+    before = _bytes([emb.weight, *state])                      # what survives zero_grad
+    with PeakMemory() as tracker:
+        step()
+    return {"steady": before + _bytes([emb.weight.grad]), "peak": before + tracker.peak,
+            "weight": emb.weight.nbytes}
+
+
+def _check_implementation(optimizer: str, implementation: str | None) -> None:
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {list(IMPLEMENTATIONS)}, got {implementation!r}")
+    if optimizer == "sparse_adam" and implementation is not None:
+        raise ValueError("SparseAdam has a single implementation: leave implementation=None")
+
+
+def _rss() -> int:
+    import psutil  # a course dependency; imported here so the package imports without it
+    return psutil.Process().memory_info().rss
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's resident-memory high-water mark (Linux only); False where that is impossible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss() -> int:
+    """This process's resident-memory high-water mark in bytes (since the last reset, on Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        import resource  # POSIX: ru_maxrss is in bytes on macOS, in kilobytes elsewhere
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if platform.system() == "Darwin" else peak * 1024
+
+
+def _peak_child() -> None:
+    """Body of the subprocess of :func:`peak_training_memory`: measure, print one JSON line."""
+    cfg = json.loads(sys.argv[1])
+    torch.set_num_threads(1)
+    warm = _training_step(1_000, cfg["embed_dim"], cfg["optimizer"], cfg["implementation"], cfg["batch_size"], 0)[0]
+    for _ in range(2):
+        warm()  # loads the kernels' code and the allocator's first pages, which are no part of the table
+    del warm
+    gc.collect()
+    reset = _reset_peak_rss()
+    empty, floor = _rss(), _peak_rss()
+    step = _training_step(cfg["vocab_size"], cfg["embed_dim"], cfg["optimizer"], cfg["implementation"],
+                          cfg["batch_size"], cfg["seed"])[0]
+    for _ in range(cfg["steps"]):
+        step()
+    print(json.dumps({"peak": _peak_rss() - empty, "steady": _rss() - empty, "floor": floor - empty,
+                      "reset": reset}))
+
+
+def peak_training_memory(vocab_size: int, embed_dim: int, optimizer: str = "adam", implementation: str | None = None,
+                         batch_size: int = 4096, steps: int = 2, seed: int = 0,
+                         timeout: float = 300.0) -> dict[str, int]:
+    """Chapter 8: resident bytes that a table and ``steps`` training steps add to a fresh process, at the peak and after.
+
+    A new Python process warms the step up on a tiny table, then builds the
+    ``(vocab_size, embed_dim)`` float32 table and its optimizer and trains.
+    ``steady`` is what stays resident after the last step (weight, gradient,
+    optimizer state), ``peak`` the operating system's high-water mark of
+    resident memory during it (temporaries included), both above the process
+    before the table existed. Resident memory follows tensors only when they
+    are large enough to be mapped afresh (above glibc's 32 MB mmap threshold
+    on Linux), so use tables of 100 MB or more. ``implementation`` is
+    ``"for-loop"``, ``"foreach"`` or ``"fused"`` (``torch.optim``'s three ways
+    to run SGD or Adam), or ``None`` for torch's default.
+    """
+    V, D = _positive_int("vocab_size", vocab_size), _positive_int("embed_dim", embed_dim)
+    _check_implementation(optimizer, implementation)
+    cfg = {"vocab_size": V, "embed_dim": D, "optimizer": optimizer, "implementation": implementation, "seed": seed,
+           "batch_size": _positive_int("batch_size", batch_size), "steps": _positive_int("steps", steps)}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", "from embcourse.scale import _peak_child; _peak_child()",
+                           json.dumps(cfg)], capture_output=True, text=True, timeout=timeout, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"the measuring process failed (exit code {done.returncode}):\n{done.stderr}")
+    res = json.loads(done.stdout.strip().splitlines()[-1])
+    if res["peak"] <= res["floor"]:
+        raise RuntimeError(f"the step's peak ({res['peak']:,} B) did not rise above the process's earlier "
+                           f"peak ({res['floor']:,} B): use a larger table")
+    return {"steady": res["steady"], "peak": res["peak"], "weight": V * D * 4}
 
 
 def human_bytes(n: float) -> str:
@@ -171,7 +318,13 @@ def hashed_task_accuracy(num_buckets: int | None, num_categories: int = 2000, nu
 
 def precision_error(vocab_size: int = 10_000, embed_dim: int = 64, dtype: torch.dtype = torch.bfloat16,
                     num_ids: int = 4096, seed: int = 0) -> dict[str, float]:
-    """Chapter 8: relative error of looking rows up in a ``dtype`` copy of a float32 table, and the bytes saved."""
+    """Chapter 8: relative error of looking rows up in a ``dtype`` copy of a float32 table, and the bytes saved.
+
+    ``normal_max_rel_error`` leaves out the values below ``dtype``'s smallest
+    normal number (``torch.finfo(dtype).tiny``, 6.1e-5 for float16): there
+    the spacing is fixed, so the bound is absolute (half the smallest
+    subnormal), not relative; ``subnormals`` counts them.
+    """
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
     gen = torch.Generator().manual_seed(seed)
@@ -181,5 +334,9 @@ def precision_error(vocab_size: int = 10_000, embed_dim: int = 64, dtype: torch.
     low = weight.to(dtype)[ids].float()                                 # (N, D), rounded to dtype
     rel = (low - exact).abs() / exact.abs().clamp_min(1e-30)            # (N, D)
     cos = nn.functional.cosine_similarity(low, exact, dim=-1)           # (N,)
+    normal = exact.abs() >= torch.finfo(dtype).tiny                     # (N, D) False: subnormal in dtype
+    sub_abs = (low - exact)[~normal].abs()
     return {"max_rel_error": rel.max().item(), "mean_rel_error": rel.mean().item(),
+            "normal_max_rel_error": rel[normal].max().item(), "subnormals": int((~normal).sum()),
+            "subnormal_max_abs_error": sub_abs.max().item() if len(sub_abs) else 0.0,
             "min_cosine": cos.min().item(), "bytes": weight.to(dtype).nbytes, "float32_bytes": weight.nbytes}

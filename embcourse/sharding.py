@@ -10,11 +10,21 @@ rows :func:`shard_bounds` gives it. A lookup (:class:`ShardedEmbedding`):
 4. in the backward pass, the gradient of each vector travels back to its
    owner, which adds it into the gradient of its own rows.
 
+:class:`ShardedEmbeddingBag` is the pooled version (``nn.EmbeddingBag``, sum
+or mean): owners add up the rows of each bag they hold into partial sums, and
+a reduce-scatter adds the partial sums of every bag and hands each rank its
+own bags; the backward pass all-gathers the bags' gradients.
+
 :func:`run_processes` starts ``world_size`` worker processes on 127.0.0.1 from
 any Python session (a notebook included), returns each rank's result, and
 never leaves a process behind: on an error or a timeout it terminates the
-others. Worker functions must be importable (defined in a module, not in a
-notebook), because the workers are started with the ``spawn`` method.
+others, and a worker whose parent dies (even by ``SIGKILL``) exits by itself.
+Worker functions must be importable (defined in a module, not in a
+notebook), because the workers are started with the ``spawn`` method: each
+worker is a fresh interpreter that imports ``fn`` by its module and name.
+Every process must run the same collectives in the same order, so every
+process must also call ``backward()``: one that skips it leaves the others
+waiting in the backward exchange.
 """
 
 from __future__ import annotations
@@ -22,8 +32,10 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import platform
 import queue as queue_mod
 import socket
+import threading
 import time
 import traceback
 from datetime import timedelta
@@ -126,6 +138,77 @@ class ShardedEmbedding(nn.Module):
         return _ShardedLookup.apply(ids, self.weight, self.vocab_size)             # (*ids.shape, D)
 
 
+def bag_of_each_id(offsets: torch.Tensor, num_ids: int) -> torch.Tensor:
+    """Chapter 8: for ``nn.EmbeddingBag``-style ``offsets`` (where each bag starts), the bag of each of ``num_ids`` ids."""
+    if not isinstance(offsets, torch.Tensor) or offsets.dim() != 1 or offsets.dtype not in (torch.int32, torch.int64):
+        raise TypeError(f"offsets must be a 1-D integer tensor, got {getattr(offsets, 'dtype', type(offsets))}")
+    offsets = offsets.long()
+    if len(offsets) and (offsets[0] != 0 or (offsets.diff() < 0).any() or offsets[-1] > num_ids):
+        raise ValueError(f"offsets must start at 0, never decrease and stay <= {num_ids} (the number of "
+                         f"ids), got {offsets.tolist()}")
+    lengths = torch.diff(offsets, append=torch.tensor([num_ids]))   # (B,) ids per bag
+    return torch.repeat_interleave(torch.arange(len(offsets)), lengths)  # (N,)
+
+
+class _ShardedBagLookup(torch.autograd.Function):
+    """Forward: owners sum their rows of each bag; a reduce-scatter adds the partial sums. Backward: all-gather."""
+
+    @staticmethod
+    def forward(ctx, ids: torch.Tensor, bags: torch.Tensor, local_weight: torch.Tensor, vocab_size: int,
+                bag_counts: list[int]) -> torch.Tensor:
+        rank, world = dist.get_rank(), dist.get_world_size()
+        first, D = sum(bag_counts[:rank]), local_weight.shape[1]       # our bags' place in the global batch
+        owner, local = route_ids(ids, vocab_size, world)               # (N,), (N,)
+        order = torch.argsort(owner, stable=True)
+        send = torch.bincount(owner, minlength=world)                  # (world,)
+        recv = torch.empty_like(send)
+        dist.all_to_all_single(recv, send)
+        send_counts, recv_counts = send.tolist(), recv.tolist()
+        pairs = torch.stack([local, bags + first], dim=1)[order]       # (N, 2): row, global bag
+        asked = _exchange(pairs, send_counts, recv_counts)             # (M, 2) our rows, their bags
+        partial = local_weight.new_zeros(sum(bag_counts), D)           # (all bags, D)
+        partial.index_add_(0, asked[:, 1], local_weight.detach()[asked[:, 0]])
+        # reduce-scatter: bags of rank r go to rank r, which adds the W partial sums
+        mine = _exchange(partial, bag_counts, [bag_counts[rank]] * world)  # (W * B, D)
+        ctx.save_for_backward(asked)
+        ctx.bag_counts, ctx.shape = bag_counts, local_weight.shape
+        return mine.reshape(world, bag_counts[rank], D).sum(0)         # (B, D)
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor):
+        (asked,) = ctx.saved_tensors
+        world, B = dist.get_world_size(), grad_out.shape[0]
+        # all-gather: every owner needs the gradient of every bag its rows went into
+        every = _exchange(grad_out.repeat(world, 1), [B] * world, ctx.bag_counts)  # (all bags, D)
+        grad_weight = torch.zeros(ctx.shape, dtype=grad_out.dtype)     # (rows in shard, D)
+        grad_weight.index_add_(0, asked[:, 0], every[asked[:, 1]])
+        return None, None, grad_weight, None, None
+
+
+class ShardedEmbeddingBag(ShardedEmbedding):
+    """Chapter 8: ``nn.EmbeddingBag`` (``mode`` sum or mean, 1-D ids with offsets) split row-wise over the processes."""
+
+    def __init__(self, vocab_size: int, embed_dim: int, mode: str = "sum",
+                 weight: torch.Tensor | None = None) -> None:
+        if mode not in ("sum", "mean"):
+            raise ValueError(f"mode must be 'sum' or 'mean', got {mode!r}")
+        super().__init__(vocab_size, embed_dim, weight)
+        self.mode = mode
+
+    def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+        if ids.dim() != 1:
+            raise ValueError(f"ids must be 1-D with offsets, as in nn.EmbeddingBag; got shape {tuple(ids.shape)}")
+        bags = bag_of_each_id(offsets, len(ids))                       # (N,)
+        counts = [torch.zeros(1, dtype=torch.long) for _ in range(dist.get_world_size())]
+        dist.all_gather(counts, torch.tensor([len(offsets)]))          # every rank's number of bags
+        out = _ShardedBagLookup.apply(ids, bags, self.weight, self.vocab_size,
+                                      [int(c) for c in counts])        # (B, D) sums
+        if self.mode == "mean":
+            sizes = torch.bincount(bags, minlength=len(offsets))       # (B,) ids per bag
+            out = out / sizes.clamp_min(1).unsqueeze(1)                 # an empty bag stays 0
+        return out
+
+
 def free_port() -> int:
     """Chapter 8: a TCP port on 127.0.0.1 that is free right now (the operating system picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -133,10 +216,55 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def loopback_interface(system: str | None = None, names: list[str] | None = None) -> str | None:
+    """Chapter 8: the loopback interface gloo should use: ``lo`` on Linux, ``lo0`` on macOS and BSD.
+
+    ``names`` are the machine's interface names (``socket.if_nameindex()`` by
+    default); an interface called ``lo`` or ``lo0`` wins, else the platform
+    decides (``system`` as ``platform.system()`` spells it). ``None`` means
+    "leave gloo's choice alone" (Windows).
+    """
+    if names is None:
+        try:
+            names = [name for _, name in socket.if_nameindex()]
+        except (OSError, AttributeError):  # not every platform lists its interfaces
+            names = []
+    found = [n for n in ("lo", "lo0") if n in names]
+    if len(found) == 1:
+        return found[0]
+    system = platform.system() if system is None else system
+    if system == "Linux":
+        return "lo"
+    if system == "Darwin" or system.endswith("BSD"):
+        return "lo0"
+    return None
+
+
+def _exit_with_parent() -> None:
+    """Start a daemon thread that ends this worker as soon as its parent process is gone.
+
+    ``multiprocessing`` gives a spawned child a sentinel, one end of a pipe whose
+    other end only the parent holds; the operating system closes it when the
+    parent dies, however it dies, and the wait returns (Linux, macOS, Windows).
+    """
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()   # returns when the parent's end of the pipe closes
+        os._exit(70)    # no clean-up: the parent that would collect results is gone
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _worker(rank: int, world_size: int, port: int, fn: Callable, args: tuple, results: Any,
             timeout: float) -> None:
     """Body of one worker process: join the group, run ``fn(rank, world_size, *args)``, report, leave."""
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), GLOO_SOCKET_IFNAME="lo")
+    _exit_with_parent()
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    iface = loopback_interface()
+    if iface is not None and "GLOO_SOCKET_IFNAME" not in os.environ:
+        os.environ["GLOO_SOCKET_IFNAME"] = iface
     torch.set_num_threads(1)
     try:
         dist.init_process_group("gloo", rank=rank, world_size=world_size,
@@ -152,6 +280,7 @@ def _worker(rank: int, world_size: int, port: int, fn: Callable, args: tuple, re
 
 def _stop(procs: list) -> None:
     """Terminate, then kill, every process still alive, and reap them all."""
+    procs = [p for p in procs if p.pid is not None]  # a process that never started has nothing to stop
     for p in procs:
         if p.is_alive():
             p.terminate()
@@ -180,8 +309,14 @@ def run_processes(fn: Callable, world_size: int = 2, args: tuple = (), timeout: 
              for r in range(world_size)]
     out: dict[int, Any] = {}
     try:
-        for p in procs:
-            p.start()
+        for rank, p in enumerate(procs):
+            try:
+                p.start()
+            except Exception as e:  # pickling fn or args happens here, in the parent
+                raise RuntimeError(
+                    f"could not start worker rank {rank}: {type(e).__name__}: {e}. Spawned workers "
+                    "receive fn and args pickled: fn must be a module-level function and every "
+                    "argument picklable (no lambda, no local function, no open file)") from e
         deadline = time.monotonic() + timeout
         while len(out) < world_size:
             left = deadline - time.monotonic()
@@ -192,7 +327,12 @@ def run_processes(fn: Callable, world_size: int = 2, args: tuple = (), timeout: 
             except queue_mod.Empty:
                 dead = [r for r, p in enumerate(procs) if r not in out and p.exitcode not in (None, 0)]
                 if dead:
-                    raise RuntimeError(f"worker rank {dead[0]} died with exit code {procs[dead[0]].exitcode}")
+                    raise RuntimeError(
+                        f"worker rank {dead[0]} died with exit code {procs[dead[0]].exitcode} before "
+                        "reporting; its traceback is on standard error. At start-up this usually means "
+                        "the script that calls run_processes has no `if __name__ == \"__main__\":` "
+                        "guard (each spawned worker imports the script again), or fn's module "
+                        "cannot be imported in a fresh interpreter")
                 continue
             if status == "error":
                 raise RuntimeError(f"worker rank {rank} failed:\n{payload}")
@@ -254,6 +394,41 @@ def compare_sharded(results: list[dict], reference: dict) -> dict[str, float]:
     out_diff = max((r["out"] - o).abs().max().item() for r, o in zip(results, reference["outs"]))
     grad = torch.cat([r["grad"] for r in results])                           # (V, D) shards in rank order
     return {"max_out_diff": out_diff, "max_grad_diff": (grad - reference["grad"]).abs().max().item()}
+
+
+def bags_for_rank(rank: int, vocab_size: int, num_bags: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Chapter 8: ``(ids, offsets)`` of rank ``rank``'s ``num_bags + rank`` bags of 0 to 5 ids; the second bag is empty."""
+    gen = torch.Generator().manual_seed(seed + 3000 + rank)
+    lengths = torch.randint(6, (num_bags + rank,), generator=gen)            # (B_r,) ids per bag
+    if len(lengths) > 1:
+        lengths[1] = 0                                                       # nn.EmbeddingBag gives zeros
+    offsets = torch.cumsum(lengths, 0) - lengths                             # (B_r,) where each bag starts
+    ids = torch.randint(vocab_size, (int(lengths.sum()),), generator=gen)    # (N_r,)
+    return ids, offsets
+
+
+def sharded_bag_step(rank: int, world_size: int, vocab_size: int = 50, embed_dim: int = 8,
+                     num_bags: int = 6, mode: str = "sum", seed: int = 0) -> dict:
+    """Chapter 8 worker: one pooled sharded forward and backward; this rank's bags, outputs, shard and gradient."""
+    emb = ShardedEmbeddingBag(vocab_size, embed_dim, mode, weight=demo_table(vocab_size, embed_dim, seed))
+    ids, offsets = bags_for_rank(rank, vocab_size, num_bags, seed)           # (N_r,), (B_r,)
+    out = emb(ids, offsets)                                                   # (B_r, D)
+    (out * upstream_for(offsets, embed_dim, rank, seed)).sum().backward()     # every rank calls backward
+    return {"rank": rank, "pid": os.getpid(), "start": emb.start, "stop": emb.stop, "ids": ids,
+            "offsets": offsets, "out": out.detach(), "grad": emb.weight.grad}
+
+
+def single_process_bag_step(world_size: int, vocab_size: int = 50, embed_dim: int = 8, num_bags: int = 6,
+                            mode: str = "sum", seed: int = 0) -> dict:
+    """Chapter 8: the same step as :func:`sharded_bag_step` on all ranks, by one ``nn.EmbeddingBag`` here."""
+    emb = nn.EmbeddingBag.from_pretrained(demo_table(vocab_size, embed_dim, seed), freeze=False, mode=mode)
+    outs, loss = [], 0.0
+    for rank in range(world_size):
+        ids, offsets = bags_for_rank(rank, vocab_size, num_bags, seed)
+        outs.append(emb(ids, offsets))                                        # (B_r, D)
+        loss = loss + (outs[-1] * upstream_for(offsets, embed_dim, rank, seed)).sum()
+    loss.backward()
+    return {"outs": [o.detach() for o in outs], "grad": emb.weight.grad}      # grad: (V, D)
 
 
 def fail_on_rank(rank: int, world_size: int, bad_rank: int = 1) -> int:

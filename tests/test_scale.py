@@ -5,7 +5,7 @@ import torch
 
 from embcourse.scale import (DTYPES, OPTIMIZERS, collision_rate, crossover, expected_collision_rate, hash_bucket,
                              hash_buckets, hashed_task_accuracy, human_bytes, measured_training_memory,
-                             precision_error, training_memory)
+                             peak_training_memory, precision_error, tensor_peak_memory, training_memory)
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
@@ -90,3 +90,44 @@ def test_bfloat16_halves_memory_with_relative_error_below_2_to_minus_8():
     assert precision_error(1_000, 16, torch.float32)["max_rel_error"] == 0.0
     with pytest.raises(ValueError):
         precision_error(10, 4, torch.int8)
+
+
+def test_float16_error_is_within_2_to_minus_11_in_the_normal_range():
+    res = precision_error(10_000, 64, torch.float16)
+    assert res["subnormals"] > 0                                  # N(0, 1) puts a few values below 6.1e-5
+    assert res["normal_max_rel_error"] <= 2 ** -11 < res["max_rel_error"]
+    tiny, eps = torch.finfo(torch.float16).tiny, torch.finfo(torch.float16).eps
+    assert 0 < res["subnormal_max_abs_error"] <= tiny * eps / 2  # half the subnormal spacing, 2^-25
+    assert precision_error(10_000, 64, torch.bfloat16)["subnormals"] == 0  # float32's exponent range
+
+
+def test_peak_memory_of_an_adam_step_exceeds_its_steady_state_by_its_temporaries():
+    weight = 250_000 * 128 * 4                                    # a 128 MB table: well above mmap's threshold
+    loop = peak_training_memory(250_000, 128, "adam", "for-loop")
+    assert loop["weight"] == weight and loop["peak"] >= loop["steady"]
+    assert abs(loop["steady"] / weight - training_memory(250_000, 128, "adam")["total"] / weight) < 0.25
+    assert abs((loop["peak"] - loop["steady"]) / weight - 2) < 0.25  # sqrt and quotient, both (V, D)
+    fused = peak_training_memory(250_000, 128, "adam", "fused")
+    assert fused["peak"] >= fused["steady"] and (fused["peak"] - fused["steady"]) / weight < 0.25
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"optimizer": "adagrad"}, ValueError),
+    ({"implementation": "vectorised"}, ValueError),
+    ({"optimizer": "sparse_adam", "implementation": "fused"}, ValueError),
+    ({"steps": 0}, ValueError),
+])
+def test_peak_training_memory_rejects_bad_input(kwargs, error):
+    with pytest.raises(error):
+        peak_training_memory(1_000, 8, **kwargs)
+
+
+@pytest.mark.parametrize("optimizer, implementation, extra_tables", [
+    ("sgd", None, 0), ("adam", "for-loop", 2), ("adam", "foreach", 1), ("adam", "fused", 0), ("sparse_adam", None, 0),
+])
+def test_tensor_peak_is_the_steady_state_plus_the_step_temporaries(optimizer, implementation, extra_tables):
+    res = tensor_peak_memory(20_000, 64, optimizer, implementation)
+    formula = training_memory(20_000, 64, optimizer, batch_size=512)["total"]
+    assert abs(res["steady"] - formula) <= 8                      # Adam's 4-byte step counter aside
+    assert res["peak"] >= res["steady"]
+    assert abs((res["peak"] - res["steady"]) / res["weight"] - extra_tables) < 0.2
