@@ -1,5 +1,6 @@
-"""Attention and decoding (chapter 7): masked additive attention, an attention
-decoder with optional tied output embeddings, length-normalised beam search over
+"""Attention and decoding (chapter 7): masked additive attention (and a uniform
+control), an attention decoder with optional tied output embeddings and an
+optional bidirectional encoder, length-normalised beam search over
 any translation model of chapter 6's interface, and helpers for heat maps and
 BLEU by source length.
 
@@ -18,7 +19,9 @@ import torch
 from torch import Tensor, nn
 
 from embcourse.bleu import corpus_bleu
-from embcourse.seq2seq import Encoder, TranslationData
+from embcourse.corpus import normalise
+from embcourse.seq2seq import (MAX_LEN_A, MAX_LEN_B, Encoder, TranslationData, _scores,
+                               decode_limits, translate_batches)
 from embcourse.utils import count_parameters  # noqa: F401  (chapter 7 imports it from here)
 
 
@@ -88,7 +91,34 @@ class DotAttention(nn.Module):
         return context, weights
 
 
-ATTENTIONS = {"additive": AdditiveAttention, "dot": DotAttention}
+class UniformAttention(nn.Module):
+    """Chapter 7's control: the same weight 1 / S_i on every real source word, whatever the query.
+
+    It has no parameters. The weights are 1 / S_i over sentence i's real positions
+    and exactly 0 on padding, so the context is the mean of the real keys. A
+    decoder built with it keeps everything else of the attention decoder (the
+    context fed to the GRU cell, the output layer over [state; context;
+    embedding]); what the additive score adds on top of that is what attention,
+    the choosing of words, is worth.
+    """
+
+    def __init__(self, query_size: int, key_size: int, attn_size: int | None = None):
+        super().__init__()
+
+    def prepare(self, keys: Tensor) -> Tensor:
+        """Nothing to precompute: the keys themselves."""
+        return keys  # (B, S, key_size)
+
+    def forward(self, query: Tensor, keys: Tensor, mask: Tensor,
+                prepared: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Context (B, key_size) and weights (B, S), as the others; ``query`` is ignored."""
+        scores = torch.zeros(mask.shape, dtype=keys.dtype, device=keys.device)  # (B, S): all equal
+        weights = masked_softmax(scores, mask)  # (B, S): 1 / S_i at real positions, 0 on padding
+        context = torch.bmm(weights[:, None, :], keys).squeeze(1)  # (B, key_size): mean of real keys
+        return context, weights
+
+
+ATTENTIONS = {"additive": AdditiveAttention, "dot": DotAttention, "uniform": UniformAttention}
 
 
 # ------------------------------------------------------------------ decoder
@@ -103,7 +133,21 @@ class AttnState(NamedTuple):
 
 
 class AttnDecoder(nn.Module):
-    """Chapter 7: embedding -> attention -> GRU cell fed [embedding; context] -> pre-output -> Linear."""
+    """Chapter 7: embedding -> attention -> GRU cell fed [embedding; context] -> pre-output -> Linear.
+
+    With ``tie`` the output layer's weight is the embedding table itself, scaled
+    as Vaswani et al. (2017) do: the table starts at N(0, 1/E) and lookups are
+    multiplied by sqrt(E), so the decoder reads inputs of the untied scale (N(0, 1))
+    while the output layer starts with small logits like an untied ``nn.Linear``,
+    whose U(+-1/sqrt(E)) rows are only sqrt(3) times smaller (an unscaled N(0, 1)
+    table would start them about sqrt(3E) times larger, and the loss far above the
+    uniform ln V). A tied model also never scores ``<pad>``: its logit is
+    -inf. ``<pad>`` is never a target, so nothing is lost, and the shared ``<pad>``
+    row then gets no gradient from the output side (its probability is exactly 0)
+    nor from the input side (``padding_idx``): it stays the zero vector of chapter 6.
+    Untied, the output layer's ``<pad>`` row is a weight of its own and the
+    embedding's stays zero anyway, so nothing is masked.
+    """
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, key_size: int,
                  pad_id: int, attention: str = "additive", tie: bool = False, dropout: float = 0.0):
@@ -116,20 +160,28 @@ class AttnDecoder(nn.Module):
         self.pre_out = nn.Linear(hidden_size + key_size + embed_dim, embed_dim)  # embed_dim wide, so tying fits
         self.out = nn.Linear(embed_dim, vocab_size)
         self.dropout = nn.Dropout(dropout)
+        self.tie, self.pad_id, self.emb_scale = tie, pad_id, 1.0
         if tie:
             self.out.weight = self.embedding.weight  # one (V, E) table for input and output
+            with torch.no_grad():
+                self.embedding.weight.mul_(embed_dim ** -0.5)  # N(0, 1) -> N(0, 1/E); pad row stays 0
+            self.emb_scale = math.sqrt(embed_dim)  # lookups back to N(0, 1)
 
     def step(self, prev_tokens: Tensor, state: AttnState) -> tuple[Tensor, AttnState, Tensor]:
         """One recurrent step: features for the output layer (B, F), the new state, the weights (B, S)."""
-        emb = self.dropout(self.embedding(prev_tokens))  # (B, E)
+        emb = self.dropout(self.embedding(prev_tokens) * self.emb_scale)  # (B, E)
         context, weights = self.attention(state.hidden, state.keys, state.mask, state.prepared)  # (B, K), (B, S)
         hidden = self.cell(torch.cat([emb, context], dim=-1), state.hidden)  # (B, H)
         feats = torch.cat([hidden, context, emb], dim=-1)  # (B, H + K + E)
         return feats, state._replace(hidden=hidden), weights
 
     def logits(self, feats: Tensor) -> Tensor:
-        """Output layer: features (..., H + K + E) -> logits (..., V)."""
-        return self.out(self.dropout(torch.tanh(self.pre_out(feats))))  # (..., V)
+        """Output layer: features (..., H + K + E) -> logits (..., V); tied, the ``<pad>`` logit is -inf."""
+        logits = self.out(self.dropout(torch.tanh(self.pre_out(feats))))  # (..., V)
+        if self.tie:
+            pad = torch.tensor([self.pad_id], device=logits.device)
+            logits = logits.index_fill(-1, pad, float("-inf"))  # (..., V): <pad> never predicted
+        return logits
 
 
 class AttnSeq2Seq(nn.Module):
@@ -137,22 +189,31 @@ class AttnSeq2Seq(nn.Module):
 
     Same interface as chapter 6's ``Seq2Seq``: ``forward``, ``encode`` and
     ``decode_step``; the state carries the encoder outputs and the source mask.
+    ``attention`` names a module of ``ATTENTIONS`` (``"uniform"`` is the control);
+    ``tie`` shares the target embedding with the output layer (see
+    :class:`AttnDecoder`); ``bidirectional`` encodes in both directions, as
+    Bahdanau et al. (2015) do, so the keys are (B, S, 2H) and the bridge reads
+    both directions' final states.
     """
 
     def __init__(self, src_vocab_size: int, tgt_vocab_size: int, embed_dim: int = 64,
                  hidden_size: int = 256, src_pad_id: int = 0, tgt_pad_id: int = 0,
-                 dropout: float = 0.1, attention: str = "additive", tie: bool = False):
+                 dropout: float = 0.1, attention: str = "additive", tie: bool = False,
+                 bidirectional: bool = False):
         super().__init__()
-        self.encoder = Encoder(src_vocab_size, embed_dim, hidden_size, src_pad_id, dropout)
-        self.decoder = AttnDecoder(tgt_vocab_size, embed_dim, hidden_size, hidden_size, tgt_pad_id,
+        key_size = 2 * hidden_size if bidirectional else hidden_size
+        self.encoder = Encoder(src_vocab_size, embed_dim, hidden_size, src_pad_id, dropout,
+                               bidirectional=bidirectional)
+        self.decoder = AttnDecoder(tgt_vocab_size, embed_dim, hidden_size, key_size, tgt_pad_id,
                                    attention, tie, dropout)
-        self.bridge = nn.Linear(hidden_size, hidden_size)  # encoder summary -> first decoder state
+        self.bridge = nn.Linear(key_size, hidden_size)  # encoder summary -> first decoder state
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> AttnState:
         """Encode a padded batch: the decoder's first state, carrying outputs and source mask."""
-        outputs, last = self.encoder(src, src_lengths)  # (B, S, H), (1, B, H)
+        outputs, last = self.encoder(src, src_lengths)  # (B, S, K), (1 or 2, B, H); K = H or 2H
         mask = source_mask(src_lengths.to(outputs.device), outputs.shape[1])  # (B, S)
-        hidden = torch.tanh(self.bridge(last[0]))  # (B, H)
+        summary = torch.cat(list(last), dim=-1)  # (B, K): [forward at the end; backward at the start]
+        hidden = torch.tanh(self.bridge(summary))  # (B, H)
         return AttnState(hidden, outputs, self.decoder.attention.prepare(outputs), mask)
 
     def decode_step(self, prev_tokens: Tensor, state: AttnState, return_weights: bool = False):
@@ -208,70 +269,115 @@ def _select(state: Any, dims: Any, rows: Tensor) -> Any:
 
 @torch.no_grad()
 def beam_search(model: nn.Module, src: Tensor, src_lengths: Tensor, beam_size: int, max_len: int,
-                bos_id: int, eos_id: int, alpha: float = 1.0) -> list[list[int]]:
+                bos_id: int, eos_id: int, alpha: float = 1.0, early_stop: bool = True,
+                max_len_a: float | None = MAX_LEN_A, max_len_b: float = MAX_LEN_B,
+                stats: dict | None = None) -> list[list[int]]:
     """Chapter 7: length-normalised beam search; token ids per sentence, without <bos>/<eos>.
 
     Each step extends every live hypothesis by every token and keeps the
     ``beam_size`` best by total log-probability; a kept hypothesis that ends in
-    ``<eos>`` (or reaches ``max_len``) is finished and leaves the beam. The
-    answer is the finished hypothesis with the best score / length ** alpha,
-    the length counting the ``<eos>``. ``beam_size=1`` is greedy decoding.
+    ``<eos>`` (or reaches its sentence's length limit) is finished and leaves the
+    beam. The answer is the finished hypothesis with the best score / length **
+    alpha, the length counting the ``<eos>``. ``beam_size=1`` is greedy decoding.
+
+    Sentence i's limit is chapter 6's guard, ``decode_limits`` (``max_len``, or
+    fewer tokens for a short source; ``max_len_a=None`` turns it off). With
+    ``early_stop`` a sentence's search ends as soon as no live hypothesis can
+    beat its best finished one. That is exact: log-probabilities only fall as a
+    hypothesis grows, so a live one with total s <= 0 after t tokens can at best
+    reach max(s / (t + 1) ** alpha, s / limit ** alpha); the answers are those of
+    running every step (``early_stop=False``). A ``stats`` dict receives
+    ``"steps"`` (decoder calls), ``"rows"`` (hypotheses fed to the decoder,
+    summed over the steps), ``"sentence_steps"`` (steps each sentence used) and
+    ``"cut"`` (per sentence, True when its answer reached the limit without <eos>).
     """
     if not isinstance(beam_size, int) or beam_size < 1:
         raise ValueError(f"beam_size must be a positive int, got {beam_size!r}")
     if max_len < 1:
         raise ValueError(f"max_len must be at least 1, got {max_len}")
+    limits = [max(1, n) for n in decode_limits(src_lengths, max_len, max_len_a, max_len_b)]
     was_training = model.training
     model.eval()
     try:
-        return _beam_search(model, src, src_lengths, beam_size, max_len, bos_id, eos_id, alpha)
+        best, info = _beam_search(model, src, src_lengths, beam_size, limits, bos_id, eos_id,
+                                  alpha, early_stop)
     finally:
         model.train(was_training)
+    if stats is not None:
+        stats.update(info)
+    return best
 
 
-def _beam_search(model, src, src_lengths, k, max_len, bos_id, eos_id, alpha):
-    N, dev = src.shape[0], src.device
+def _beam_search(model, src, src_lengths, k, limits, bos_id, eos_id, alpha, early_stop):
+    N, dev, inf = src.shape[0], src.device, float("-inf")
     dims = _batch_dims(model, src, src_lengths)
     state = _select(model.encode(src, src_lengths), dims, torch.arange(N, device=dev).repeat_interleave(k))
-    scores = torch.full((N, k), float("-inf"), device=dev)  # (N, k) total log-prob; -inf = no hypothesis
+    active = list(range(N))  # sentences still searched; row block a of the batch is sentence active[a]
+    scores = torch.full((N, k), inf, device=dev)  # (n, k) total log-prob; -inf = no hypothesis
     scores[:, 0] = 0.0
-    prev = torch.full((N * k,), bos_id, dtype=torch.long, device=dev)  # (N k,)
-    history = torch.empty(N * k, 0, dtype=torch.long, device=dev)  # (N k, t)
-    best: list[tuple[float, list[int]]] = [(float("-inf"), []) for _ in range(N)]
-    for t in range(1, max_len + 1):
-        logits, state = model.decode_step(prev, state)  # (N k, V)
-        logp = torch.log_softmax(logits.float(), dim=-1)  # (N k, V)
+    prev = torch.full((N * k,), bos_id, dtype=torch.long, device=dev)  # (n k,)
+    history = torch.empty(N * k, 0, dtype=torch.long, device=dev)  # (n k, t)
+    best: list[tuple[float, list[int], bool]] = [(inf, [], True) for _ in range(N)]
+    info = {"steps": 0, "rows": 0, "sentence_steps": [0] * N}
+    t = 0
+    while active:
+        t, n = t + 1, len(active)
+        logits, state = model.decode_step(prev, state)  # (n k, V)
+        info["steps"], info["rows"] = info["steps"] + 1, info["rows"] + n * k
+        logp = torch.log_softmax(logits.float(), dim=-1)  # (n k, V)
         V = logp.shape[-1]
-        top, pos = (scores.view(-1, 1) + logp).view(N, k * V).topk(k, dim=1)  # (N, k)
-        rows = (torch.arange(N, device=dev)[:, None] * k + pos // V).view(-1)  # (N k,) parent rows
-        tok = pos % V  # (N, k)
-        history = torch.cat([history[rows], tok.view(-1, 1)], dim=1)  # (N k, t)
-        ended = (top > float("-inf")) & ((tok == eos_id) | (t == max_len))  # (N, k)
-        for i, j in ended.nonzero().tolist():
-            norm = top[i, j].item() / t ** alpha
-            if norm > best[i][0]:
-                seq = history[i * k + j].tolist()
-                best[i] = (norm, seq[:-1] if seq[-1] == eos_id else seq)
-        scores = top.masked_fill(ended, float("-inf"))  # finished hypotheses leave the beam
-        if not torch.isfinite(scores).any():
-            break
-        state, prev = _select(state, dims, rows), tok.view(-1)
-    return [seq for _, seq in best]
+        top, pos = (scores.view(-1, 1) + logp).view(n, k * V).topk(k, dim=1)  # (n, k)
+        rows = (torch.arange(n, device=dev)[:, None] * k + pos // V).view(-1)  # (n k,) parent rows
+        tok = pos % V  # (n, k)
+        history = torch.cat([history[rows], tok.view(-1, 1)], dim=1)  # (n k, t)
+        at_limit = torch.tensor([limits[i] == t for i in active], device=dev)[:, None]  # (n, 1)
+        ended = (top > inf) & ((tok == eos_id) | at_limit)  # (n, k)
+        for a, j in ended.nonzero().tolist():
+            norm = top[a, j].item() / t ** alpha
+            if norm > best[active[a]][0]:
+                seq = history[a * k + j].tolist()
+                eos = seq[-1] == eos_id
+                best[active[a]] = (norm, seq[:-1] if eos else seq, not eos)
+        scores = top.masked_fill(ended, inf)  # finished hypotheses leave the beam
+        s = scores.max(dim=1).values.double().cpu()  # (n,) best live total; -inf: none left
+        bound = torch.maximum(s / (t + 1) ** alpha,
+                              s / torch.tensor([limits[i] ** alpha for i in active], dtype=torch.double))
+        found = torch.tensor([best[i][0] for i in active], dtype=torch.double)  # (n,)
+        stop = (s == inf) | ((found >= bound) & early_stop)  # (n,): nothing live, or nothing to gain
+        for a in stop.nonzero().flatten().tolist():
+            info["sentence_steps"][active[a]] = t
+        keep = (~stop).nonzero().flatten().to(dev)  # (n',) row blocks that go on
+        kept = (keep[:, None] * k + torch.arange(k, device=dev)).view(-1)  # (n' k,)
+        active = [active[a] for a in keep.tolist()]
+        state, prev = _select(state, dims, rows[kept]), tok.view(-1)[kept]
+        scores, history = scores[keep], history[kept]
+    info["cut"] = [cut for _, _, cut in best]
+    return [seq for _, seq, _ in best], info
 
 
 def beam_search_one(step_fn: Callable[[list[int]], Tensor], bos_id: int, eos_id: int,
-                    beam_size: int, max_len: int, alpha: float = 1.0) -> tuple[list[int], float]:
+                    beam_size: int, max_len: int, alpha: float = 1.0, early_stop: bool = True,
+                    stats: dict | None = None) -> tuple[list[int], float]:
     """Chapter 7: beam search for one sentence, written plainly: (tokens ending in <eos> if finished, score).
 
     ``step_fn(prefix)`` returns the next-token log-probabilities (V,) after
-    ``prefix`` (which starts with ``bos_id``). Same rule as :func:`beam_search`.
+    ``prefix`` (which starts with ``bos_id``). Same rule as :func:`beam_search`,
+    ``max_len`` being the sentence's limit, and the same exact early stop, which
+    needs log-probabilities (<= 0): a positive value raises a ``ValueError``
+    unless ``early_stop=False``. A ``stats`` dict receives ``"steps"``, the
+    number of steps the beam took.
     """
     if not isinstance(beam_size, int) or beam_size < 1:
         raise ValueError(f"beam_size must be a positive int, got {beam_size!r}")
-    live, best = [(0.0, [bos_id])], ([], float("-inf"))
+    live, best, t = [(0.0, [bos_id])], ([], float("-inf")), 0
     for t in range(1, max_len + 1):
-        cands = [(s + lp, seq + [w]) for s, seq in live
-                 for w, lp in enumerate(step_fn(seq).tolist())]
+        cands = []
+        for s, seq in live:
+            lps = step_fn(seq).tolist()
+            if early_stop and max(lps) > 0.0:
+                raise ValueError(f"step_fn returned {max(lps)} > 0 after {seq}: the early stop needs "
+                                 "log-probabilities (<= 0); pass early_stop=False for other scores")
+            cands += [(s + lp, seq + [w]) for w, lp in enumerate(lps)]
         cands = sorted(cands, key=lambda c: -c[0])[:beam_size]
         live = []
         for s, seq in cands:
@@ -282,32 +388,42 @@ def beam_search_one(step_fn: Callable[[list[int]], Tensor], bos_id: int, eos_id:
                 live.append((s, seq))
         if not live:
             break
+        top = max(s for s, _ in live)  # the bound is largest for the best live total
+        if early_stop and best[1] >= max(top / (t + 1) ** alpha, top / max_len ** alpha):
+            break
+    if stats is not None:
+        stats["steps"] = t
     return best
 
 
 def translate_beam(model: nn.Module, data: TranslationData, sentences: list[str], beam_size: int,
-                   alpha: float = 1.0, max_len: int = 30, batch_size: int = 256) -> list[str]:
-    """Chapter 7: beam-search translations of tokenized English ``sentences``."""
-    if isinstance(sentences, str):
-        raise TypeError("sentences must be a list of strings, got a single str")
-    device, out = next(model.parameters()).device, []
-    for k in range(0, len(sentences), batch_size):
-        src, src_lengths = data.encode_sources(sentences[k:k + batch_size])  # (B, S), (B,)
-        ids = beam_search(model, src.to(device), src_lengths, beam_size, max_len,
-                          data.tgt_vocab.bos_id, data.tgt_vocab.eos_id, alpha)
-        out += [" ".join(data.tgt_vocab.decode(seq)) for seq in ids]
-    return out
+                   alpha: float = 1.0, max_len: int = 30, batch_size: int = 256,
+                   early_stop: bool = True, mark_cut: bool = True,
+                   stats: dict | None = None) -> list[str]:
+    """Chapter 7: beam-search translations of English ``sentences``, as typed or tokenized.
+
+    As chapter 6's ``translate``: sentences go through
+    :func:`embcourse.corpus.normalise`, a translation stopped by the length guard
+    ends with ``CUT_MARK`` (unless ``mark_cut=False``) and a ``stats`` dict
+    receives :func:`beam_search`'s counts for all the sentences.
+    """
+    bos, eos = data.tgt_vocab.bos_id, data.tgt_vocab.eos_id
+
+    def decode(src, src_lengths, part):  # (B, S), (B,) -> token ids per sentence
+        return beam_search(model, src, src_lengths, beam_size, max_len, bos, eos, alpha,
+                           early_stop, stats=part)
+    return translate_batches(model, data, sentences, decode, batch_size, mark_cut, stats)
 
 
 def evaluate_beam(model: nn.Module, data: TranslationData, pairs: list[tuple[str, str]], beam_size: int,
-                  alpha: float = 1.0, max_len: int = 30) -> dict:
-    """Chapter 7: like chapter 6's ``evaluate`` (BLEU, exact match), decoding with beam search."""
+                  alpha: float = 1.0, max_len: int = 30, early_stop: bool = True) -> dict:
+    """Chapter 7: chapter 6's ``evaluate`` (BLEU, chrF, signatures, exact match, cut outputs), with beam search."""
     if not pairs:
         raise ValueError("pairs is empty: nothing to evaluate")
-    hyps = translate_beam(model, data, [en for en, _ in pairs], beam_size, alpha, max_len)
-    refs = [fr for _, fr in pairs]
-    exact = sum(h == r for h, r in zip(hyps, refs)) / len(refs)
-    return {"bleu": corpus_bleu(hyps, refs), "exact_match": exact, "n": len(refs), "hypotheses": hyps}
+    stats: dict = {}
+    hyps = translate_beam(model, data, [en for en, _ in pairs], beam_size, alpha, max_len,
+                          early_stop=early_stop, mark_cut=False, stats=stats)
+    return _scores(hyps, [normalise(fr) for _, fr in pairs], stats)
 
 
 # ------------------------------------------------------------ inspection

@@ -1,17 +1,20 @@
-"""BLEU through sacrebleu, on text that is already tokenized (chapter 6).
+"""BLEU and chrF through sacrebleu, on text that is already tokenized (chapters 6 and 7).
 
 Our sentences are already tokenized (tokens joined by single spaces, see
-:func:`embcourse.corpus.tokenize`), so both helpers pass ``tokenize="none"``:
+:func:`embcourse.corpus.normalise`), so the BLEU helpers pass ``tokenize="none"``:
 sacrebleu then splits on spaces only and counts exactly our tokens, instead of
 re-tokenizing with its default ``13a`` tokenizer (which would, for example,
-split differently around apostrophes). Scores are on sacrebleu's 0-100 scale.
+split differently around apostrophes). chrF (Popović 2015) uses sacrebleu's
+defaults (character n-grams up to 6, no word n-grams, beta 2, spaces ignored),
+so our tokenization does not change it. Scores are on sacrebleu's 0-100 scale;
+:func:`signatures` gives the sacrebleu signature strings to print next to them.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from sacrebleu.metrics import BLEU
+from sacrebleu.metrics import BLEU, CHRF
 
 
 def _check_strings(name: str, xs: Sequence[str]) -> None:
@@ -29,6 +32,31 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
         raise ValueError("hypotheses is empty: BLEU needs at least one sentence")
     # force=True: the text is tokenized on purpose, so sacrebleu need not warn about it
     return BLEU(tokenize="none", force=True).corpus_score(list(hypotheses), [list(references)]).score
+
+
+def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Corpus chrF (0-100; Popović 2015) with sacrebleu's defaults, one reference each (chapters 6 and 7)."""
+    _check_strings("hypotheses", hypotheses)
+    _check_strings("references", references)
+    if len(hypotheses) != len(references):
+        raise ValueError(f"got {len(hypotheses)} hypotheses but {len(references)} references")
+    if not hypotheses:
+        raise ValueError("hypotheses is empty: chrF needs at least one sentence")
+    return CHRF().corpus_score(list(hypotheses), [list(references)]).score
+
+
+def signatures() -> dict[str, str]:
+    """sacrebleu's signature strings of :func:`corpus_bleu` and :func:`corpus_chrf`, keys "bleu" and "chrf".
+
+    A signature names every setting behind a score (references, case,
+    tokenizer, smoothing, n-gram orders, sacrebleu version); print it next to
+    the score so that a reader can compare it with another paper's.
+    """
+    out = {}
+    for name, metric in [("bleu", BLEU(tokenize="none", force=True)), ("chrf", CHRF())]:
+        metric.corpus_score(["a"], [["a"]])  # sacrebleu learns the number of references by scoring
+        out[name] = str(metric.get_signature())
+    return out
 
 
 def sentence_bleu(hypothesis: str, reference: str) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from embcourse.grammar import (ADJECTIVES, NOUNS, OBJECTS, PLACES, PREDICATIVE, PRONOUNS,
@@ -20,10 +21,41 @@ _TOKEN = re.compile(r"(?<!\w)(?:qu|jusqu|lorsqu|puisqu|[ljndcmts])'"
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case and split into words, elided forms (l', j', qu') and punctuation (ch. 3)."""
+    """Lower-case and split into words, elided forms (l', j', qu') and punctuation (ch. 3).
+
+    The text is first put in Unicode NFC, so an accent typed as a separate
+    combining mark (``e`` + U+0301) gives the same token as the composed ``é``.
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'")
+    return _TOKEN.findall(text.lower())
+
+
+SENTENCE_END = frozenset(".!?\u2026")  # tokens that end a sentence: . ! ? and the ellipsis
+_CLOSERS = frozenset("\"')]\u00bb\u201d")  # closing quotes and brackets may follow them
+
+
+def normalise(text: str) -> str:
+    """Text as a person types it -> the tokenized form the translation models see (chapters 6 and 7).
+
+    The one normaliser of the translation chapters, used when the data are
+    built (:meth:`embcourse.seq2seq.TranslationData.build`) and on every
+    sentence given to ``translate``: Unicode NFC, lower case, words, elided forms
+    and punctuation split apart by :func:`tokenize`, tokens joined by single
+    spaces. A sentence that does not end with ``.``, ``!``, ``?`` or ``…``
+    (possibly followed by a closing quote or bracket) gets a final ``.``:
+    every training sentence ends with punctuation, and a model never shown a
+    sentence without it does not know where the sentence stops. The training
+    text is a fixed point: ``normalise(s) == s``. Empty text gives ``""``.
+    """
+    tokens = tokenize(text)
+    end = len(tokens)
+    while end > 0 and tokens[end - 1] in _CLOSERS:
+        end -= 1
+    if tokens and (end == 0 or tokens[end - 1] not in SENTENCE_END):
+        tokens.append(".")
+    return " ".join(tokens)
 
 
 def _generate(num_pairs: int, seed: int) -> list[Sentence]:

@@ -17,7 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 import torch.nn as nn
@@ -27,7 +27,8 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch.utils.data import DataLoader, Sampler
 
-from embcourse.bleu import corpus_bleu
+from embcourse.bleu import corpus_bleu, corpus_chrf, signatures
+from embcourse.corpus import normalise
 from embcourse.vocab import PairCollate, Vocab, pad_batch
 
 Pairs = Sequence[tuple[str, str]]
@@ -58,20 +59,27 @@ def make_embedding(vocab_size: int, embed_dim: int, pad_id: int, one_hot: bool =
 
 
 class Encoder(nn.Module):
-    """Embedding -> GRU over packed sequences; returns all outputs and the final hidden state (chapter 6)."""
+    """Embedding -> GRU over packed sequences; returns all outputs and the final hidden state (chapter 6).
+
+    With ``bidirectional`` a second GRU reads each sentence from its true end back
+    to its first word (chapter 7): the outputs are (B, S, 2H), [forward; backward]
+    at each position, and the hidden state is (2, B, H), the forward GRU's state at
+    the last word and the backward GRU's at the first.
+    """
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, pad_id: int,
-                 dropout: float = 0.1, one_hot: bool = False):
+                 dropout: float = 0.1, one_hot: bool = False, bidirectional: bool = False):
         super().__init__()
         self.embedding = make_embedding(vocab_size, embed_dim, pad_id, one_hot)
         self.dropout = nn.Dropout(dropout)
-        self.rnn = nn.GRU(self.embedding.embedding_dim, hidden_size, batch_first=True)
+        self.rnn = nn.GRU(self.embedding.embedding_dim, hidden_size, batch_first=True,
+                          bidirectional=bidirectional)
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         emb = self.dropout(self.embedding(src))  # (B, S, D)
         packed = pack_padded_sequence(emb, src_lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, hidden = self.rnn(packed)  # hidden: (1, B, H), taken at each sequence's true end
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))  # (B, S, H)
+        out, hidden = self.rnn(packed)  # hidden: (1 or 2, B, H), at each sequence's true ends
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))  # (B, S, H or 2H)
         return out, hidden
 
 
@@ -189,13 +197,20 @@ class TranslationData:
 
     @classmethod
     def build(cls, splits, batch_size: int = 64, min_freq: int = 1) -> "TranslationData":
-        """Vocabularies from ``splits.train`` (English source, French target)."""
+        """Vocabularies from ``splits.train`` (English source, French target).
+
+        Every pair of every split goes through :func:`embcourse.corpus.normalise`,
+        the normaliser ``translate`` applies to what a user types, so training
+        and use see text of one form (the generated corpus is unchanged by it).
+        """
         if not splits.train:
             raise ValueError("splits.train is empty: nothing to build vocabularies from")
-        src_vocab = Vocab.build([en.split() for en, _ in splits.train], min_freq=min_freq)
-        tgt_vocab = Vocab.build([fr.split() for _, fr in splits.train], min_freq=min_freq)
-        return cls(src_vocab, tgt_vocab, list(splits.train), list(splits.valid), list(splits.test),
-                   list(getattr(splits, "test_combos", []) or []), batch_size)
+        norm = lambda pairs: [(normalise(en), normalise(fr)) for en, fr in pairs]  # noqa: E731
+        train = norm(splits.train)
+        src_vocab = Vocab.build([en.split() for en, _ in train], min_freq=min_freq)
+        tgt_vocab = Vocab.build([fr.split() for _, fr in train], min_freq=min_freq)
+        return cls(src_vocab, tgt_vocab, train, norm(splits.valid), norm(splits.test),
+                   norm(getattr(splits, "test_combos", []) or []), batch_size)
 
     @property
     def collate(self) -> PairCollate:
@@ -212,8 +227,18 @@ class TranslationData:
         return DataLoader(list(pairs), batch_size=batch_size, shuffle=False, collate_fn=self.collate)
 
     def encode_sources(self, sentences: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Tokenized English sentences -> src (B, S) and src_lengths (B,)."""
-        ids = [self.src_vocab.encode(s.split()) for s in sentences]  # as PairCollate: no <bos>, no <eos>
+        """English sentences, as typed or tokenized, -> src (B, S) and src_lengths (B,).
+
+        Each sentence goes through :func:`embcourse.corpus.normalise` first (a
+        fixed point for tokenized training text), as in :meth:`build`.
+        """
+        if isinstance(sentences, str):
+            raise TypeError("sentences must be a list of strings, got a single str")
+        tokens = [normalise(s).split() for s in sentences]
+        empty = [i for i, t in enumerate(tokens) if not t]
+        if empty:
+            raise ValueError(f"sentences[{empty[0]}] is empty: there is nothing to translate")
+        ids = [self.src_vocab.encode(t) for t in tokens]  # as PairCollate: no <bos>, no <eos>
         return pad_batch(ids, self.src_vocab.pad_id)
 
 
@@ -277,17 +302,63 @@ def masked_cross_entropy(logits: torch.Tensor, tgt_out: torch.Tensor, pad_id: in
 
 def scheduled_forward(model: nn.Module, src: torch.Tensor, src_lengths: torch.Tensor,
                       tgt_in: torch.Tensor, teacher_forcing: float,
-                      generator: torch.Generator) -> torch.Tensor:
-    """Step-by-step decoding that feeds the gold token with probability ``teacher_forcing``, else the model's own guess."""
+                      generator: torch.Generator, per_token: bool = True) -> torch.Tensor:
+    """Step-by-step decoding that feeds the gold token with probability ``teacher_forcing``, else the model's own guess (ch. 6).
+
+    ``per_token=True`` flips one coin per token, each sentence of the batch its
+    own, as scheduled sampling does (Bengio et al. 2015; the guess here is the
+    model's greedy choice, not a sample). ``per_token=False`` flips one coin per
+    time step for the whole batch: the chapter's first, simpler version.
+    """
+    if not 0.0 <= teacher_forcing <= 1.0:
+        raise ValueError(f"teacher_forcing must be a probability in [0, 1], got {teacher_forcing}")
     state = model.encode(src, src_lengths)
     prev, steps = tgt_in[:, 0], []
     for t in range(tgt_in.size(1)):
         logits, state = model.decode_step(prev, state)  # (B, V)
         steps.append(logits)
         if t + 1 < tgt_in.size(1):
-            use_gold = torch.rand((), generator=generator).item() < teacher_forcing
-            prev = tgt_in[:, t + 1] if use_gold else logits.argmax(-1).detach()  # (B,)
+            guess = logits.argmax(-1).detach()  # (B,)
+            if per_token:
+                gold = torch.rand(tgt_in.size(0), generator=generator) < teacher_forcing  # (B,)
+                prev = torch.where(gold.to(guess.device), tgt_in[:, t + 1], guess)  # (B,)
+            else:
+                use_gold = torch.rand((), generator=generator).item() < teacher_forcing
+                prev = tgt_in[:, t + 1] if use_gold else guess  # (B,)
     return torch.stack(steps, dim=1)  # (B, T, V)
+
+
+@dataclass(frozen=True)
+class TeacherForcingSchedule:
+    """Bengio et al. (2015)'s decays of the teacher-forcing probability after ``i`` training steps (chapter 6).
+
+    ``"linear"``: max(floor, k - c * i); ``"exponential"``: k ** i with 0 < k < 1;
+    ``"inverse_sigmoid"``: k / (k + exp(i / k)) with k >= 1. Pass one as
+    ``train_seq2seq(..., teacher_forcing=schedule)``; ``schedule(i)`` is the value.
+    """
+
+    kind: str
+    k: float
+    c: float = 0.0
+    floor: float = 0.0
+
+    def __post_init__(self):
+        ok = {"linear": 0 <= self.k <= 1 and self.c >= 0 and 0 <= self.floor <= 1,
+              "exponential": 0 < self.k < 1, "inverse_sigmoid": self.k >= 1}
+        if self.kind not in ok:
+            raise ValueError(f"kind must be one of {sorted(ok)}, got {self.kind!r}")
+        if not ok[self.kind]:
+            raise ValueError(f"bad parameters for a {self.kind} schedule: k={self.k}, c={self.c}, "
+                             f"floor={self.floor} (see the docstring for the ranges)")
+
+    def __call__(self, i: int) -> float:
+        if i < 0:
+            raise ValueError(f"the step count i must be >= 0, got {i}")
+        if self.kind == "linear":
+            return max(self.floor, self.k - self.c * i)
+        if self.kind == "exponential":
+            return self.k ** i
+        return self.k / (self.k + math.exp(min(i / self.k, 700.0)))  # 700: exp stays finite
 
 
 @dataclass
@@ -300,6 +371,7 @@ class History:
     valid_loss: list[float] = field(default_factory=list)
     valid_bleu: list[float] = field(default_factory=list)
     train_seconds: list[float] = field(default_factory=list)  # CPU seconds of training (evaluation excluded) at each evaluation
+    teacher_forcing: list[float] = field(default_factory=list)  # the teacher-forcing probability at each step
 
 
 @torch.no_grad()
@@ -319,10 +391,17 @@ def valid_loss(model: nn.Module, loader: DataLoader, pad_id: int, device: torch.
 
 def train_seq2seq(model: nn.Module, data: TranslationData, num_steps: int, lr: float = 3e-3,
                   clip: float = 1.0, eval_every: int = 100, num_eval: int = 500, seed: int = 0,
-                  teacher_forcing: float = 1.0, device: torch.device | None = None,
-                  max_seconds: float | None = None, progress: bool = True) -> History:
+                  teacher_forcing: float | Callable[[int], float] = 1.0,
+                  device: torch.device | None = None, max_seconds: float | None = None,
+                  progress: bool = True, sampling: str = "token") -> History:
     """Train for ``num_steps`` batches with Adam, gradient clipping and a padding-masked loss (chapter 6).
 
+    ``teacher_forcing`` is the probability of feeding the decoder the reference
+    token: a number, or a schedule called with the number of steps already
+    taken (e.g. ``TeacherForcingSchedule("inverse_sigmoid", k=100)``). Below 1
+    the decoder runs step by step (:func:`scheduled_forward`), with one coin per
+    token (``sampling="token"``: scheduled sampling) or one coin per time step
+    for the whole batch (``sampling="step"``, the chapter's first version).
     ``max_seconds`` stops earlier, once that much training time has passed (for
     benchmarks with a time budget; a fixed ``num_steps`` is what is reproducible).
     Training time is this process's CPU time (``time.process_time``), evaluations
@@ -331,6 +410,9 @@ def train_seq2seq(model: nn.Module, data: TranslationData, num_steps: int, lr: f
     from tqdm import tqdm  # the text bar: tqdm.auto warns in a notebook without ipywidgets
     if num_steps < 1:
         raise ValueError(f"num_steps must be at least 1, got {num_steps}")
+    if sampling not in ("token", "step"):
+        raise ValueError(f"sampling must be 'token' or 'step', got {sampling!r}")
+    forcing = teacher_forcing if callable(teacher_forcing) else lambda i: teacher_forcing
     device = device or next(model.parameters()).device
     pad_id, hist = data.tgt_vocab.pad_id, History()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -340,10 +422,15 @@ def train_seq2seq(model: nn.Module, data: TranslationData, num_steps: int, lr: f
     for step in tqdm(range(1, num_steps + 1), disable=not progress, desc="training", mininterval=2.0):
         t0 = time.process_time()
         src, src_lengths, tgt, _ = (x.to(device) for x in next(batches))
-        if teacher_forcing >= 1.0:
+        p = float(forcing(step - 1))
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"teacher_forcing must be a probability in [0, 1], got {p} at step {step}")
+        if p == 1.0:
             logits = model(src, src_lengths, tgt[:, :-1])  # (B, T-1, V)
         else:
-            logits = scheduled_forward(model, src, src_lengths, tgt[:, :-1], teacher_forcing, gen)
+            logits = scheduled_forward(model, src, src_lengths, tgt[:, :-1], p, gen,
+                                       per_token=sampling == "token")
+        hist.teacher_forcing.append(p)
         loss = masked_cross_entropy(logits, tgt[:, 1:], pad_id)
         opt.zero_grad()
         loss.backward()
@@ -373,56 +460,141 @@ def _forever(data: TranslationData, seed: int) -> Iterator:
 
 # ---------------------------------------------------------------- decoding and evaluation
 
-@torch.no_grad()
-def greedy_decode(model: nn.Module, src: torch.Tensor, src_lengths: torch.Tensor, max_len: int,
-                  bos_id: int, eos_id: int) -> list[list[int]]:
-    """The most likely next token, step by step, until ``<eos>`` or ``max_len`` tokens (chapter 6).
+# The length guard: a decoder stops sentence i after at most
+# min(max_len, int(MAX_LEN_A * source length + MAX_LEN_B)) tokens. In the generated
+# corpus the longest French/English ratio is 1.8 (5 English tokens -> 9 French);
+# A = 2 rounds it up and B = 5 leaves at least 5 tokens to spare beyond every
+# training pair and its <eos> (tests/test_decoding.py checks it), so only runaway
+# outputs are cut.
+MAX_LEN_A, MAX_LEN_B = 2.0, 5
+CUT_MARK = "[cut]"  # ends a translation the length guard stopped before its <eos>
 
-    Returns one list of ids per source sentence, without ``<bos>`` and ``<eos>``.
+
+def decode_limits(src_lengths: torch.Tensor, max_len: int, max_len_a: float | None = MAX_LEN_A,
+                  max_len_b: float = MAX_LEN_B) -> list[int]:
+    """Per sentence, the most tokens a decoder may output: min(max_len, int(a * src_len + b)) (chapters 6, 7).
+
+    ``max_len_a=None`` turns the guard off: every sentence gets ``max_len``.
     """
     if max_len < 0:
         raise ValueError(f"max_len must be >= 0, got {max_len}")
+    if max_len_a is None:
+        return [max_len] * len(src_lengths)
+    if max_len_a < 0 or max_len_b < 0:
+        raise ValueError(f"max_len_a and max_len_b must be >= 0, got {max_len_a} and {max_len_b}")
+    return [min(max_len, int(max_len_a * n + max_len_b)) for n in src_lengths.tolist()]
+
+
+@torch.no_grad()
+def greedy_decode(model: nn.Module, src: torch.Tensor, src_lengths: torch.Tensor, max_len: int,
+                  bos_id: int, eos_id: int, max_len_a: float | None = MAX_LEN_A,
+                  max_len_b: float = MAX_LEN_B, stats: dict | None = None) -> list[list[int]]:
+    """The most likely next token, step by step, until ``<eos>`` or the length limit (chapter 6).
+
+    Returns one list of ids per source sentence, without ``<bos>`` and ``<eos>``.
+    Sentence i outputs at most :func:`decode_limits` tokens: ``max_len``, or fewer
+    for a short source (``max_len_a=None`` turns that guard off). A ``stats``
+    dict receives ``"steps"`` (decoder calls), ``"sentence_steps"`` (the steps
+    each sentence used, its ``<eos>`` included) and ``"cut"`` (per sentence,
+    True when it reached its limit without ``<eos>``).
+    """
+    limits = decode_limits(src_lengths, max_len, max_len_a, max_len_b)
+    limit = torch.tensor(limits, device=src.device)  # (B,)
     state = model.encode(src, src_lengths)
     prev = torch.full((src.size(0),), bos_id, dtype=torch.long, device=src.device)  # (B,)
-    done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)  # (B,)
+    done = limit == 0  # (B,)
     steps = []
-    for _ in range(max_len):
+    for t in range(1, max(limits, default=0) + 1):
         logits, state = model.decode_step(prev, state)  # (B, V)
         prev = logits.argmax(-1)  # (B,)
         steps.append(prev.masked_fill(done, eos_id))  # finished rows only repeat <eos>
-        done = done | (prev == eos_id)
+        done = done | (prev == eos_id) | (limit <= t)
         if done.all():
             break
     ids = torch.stack(steps, dim=1).tolist() if steps else [[] for _ in range(src.size(0))]  # (B, T)
-    return [seq[:seq.index(eos_id)] if eos_id in seq else seq for seq in ids]
+    ids = [seq[:n] for seq, n in zip(ids, limits)]
+    cut = [eos_id not in seq for seq in ids]
+    out = [seq if c else seq[:seq.index(eos_id)] for seq, c in zip(ids, cut)]
+    if stats is not None:
+        stats.update(steps=len(steps), cut=cut,
+                     sentence_steps=[n if c else len(o) + 1 for o, n, c in zip(out, limits, cut)])
+    return out
 
 
-def translate(model: nn.Module, data: TranslationData, sentences: Sequence[str],
-              max_len: int = 30, batch_size: int = 256) -> list[str]:
-    """Greedy translations of tokenized English ``sentences`` (model put in eval mode) (chapter 6)."""
+def translate_batches(model: nn.Module, data: TranslationData, sentences: Sequence[str],
+                      decode: Callable, batch_size: int = 256, mark_cut: bool = True,
+                      stats: dict | None = None) -> list[str]:
+    """Normalise and encode ``sentences`` batch by batch, decode each, return the texts (chapters 6, 7).
+
+    ``decode(src, src_lengths, part)`` returns token ids per sentence and fills
+    the dict ``part`` with its counts (``"cut"`` among them), as
+    :func:`greedy_decode` and chapter 7's ``beam_search`` do.
+    """
     if isinstance(sentences, str):
         raise TypeError("sentences must be a list of strings, got a single str")
     device = next(model.parameters()).device
     was_training, out = model.training, []
+    total: dict = {}
     model.eval()
-    for k in range(0, len(sentences), batch_size):
-        src, src_lengths = data.encode_sources(sentences[k:k + batch_size])  # (B, S), (B,)
-        ids = greedy_decode(model, src.to(device), src_lengths, max_len,
-                            data.tgt_vocab.bos_id, data.tgt_vocab.eos_id)
-        out += [" ".join(data.tgt_vocab.decode(seq)) for seq in ids]
-    model.train(was_training)
+    try:
+        for k in range(0, len(sentences), batch_size):
+            src, src_lengths = data.encode_sources(sentences[k:k + batch_size])  # (B, S), (B,)
+            part: dict = {}
+            ids = decode(src.to(device), src_lengths, part)
+            for key, value in part.items():  # counts add up, per-sentence lists concatenate
+                total[key] = total.get(key, [] if isinstance(value, list) else 0) + value
+            for seq, cut in zip(ids, part["cut"]):
+                words = data.tgt_vocab.decode(seq) + ([CUT_MARK] if cut and mark_cut else [])
+                out.append(" ".join(words))
+    finally:
+        model.train(was_training)
+    if stats is not None:
+        stats.update(total)
     return out
+
+
+def translate(model: nn.Module, data: TranslationData, sentences: Sequence[str],
+              max_len: int = 30, batch_size: int = 256, mark_cut: bool = True,
+              stats: dict | None = None) -> list[str]:
+    """Greedy translations of English ``sentences``, as typed or tokenized (model put in eval mode) (chapter 6).
+
+    Each sentence goes through :func:`embcourse.corpus.normalise` (capitals,
+    spacing, accents, a missing final full stop). A translation that the length
+    guard stopped (see :func:`greedy_decode`) ends with ``CUT_MARK`` unless
+    ``mark_cut=False``; a ``stats`` dict receives the decoding counts of
+    :func:`greedy_decode` for all the sentences.
+    """
+    bos, eos = data.tgt_vocab.bos_id, data.tgt_vocab.eos_id
+
+    def decode(src, src_lengths, part):  # (B, S), (B,) -> token ids per sentence
+        return greedy_decode(model, src, src_lengths, max_len, bos, eos, stats=part)
+    return translate_batches(model, data, sentences, decode, batch_size, mark_cut, stats)
+
+
+def _scores(hyps: list[str], refs: list[str], stats: dict) -> dict:
+    """The metrics :func:`evaluate` and ``evaluate_beam`` report."""
+    exact = sum(h == r for h, r in zip(hyps, refs)) / len(refs)
+    return {"bleu": corpus_bleu(hyps, refs), "exact_match": exact, "n": len(refs), "hypotheses": hyps,
+            "chrf": corpus_chrf(hyps, refs), "signature": signatures(), "cut": sum(stats["cut"]),
+            "decoder_steps": sum(stats["sentence_steps"]) / len(refs)}
 
 
 def evaluate(model: nn.Module, data: TranslationData, pairs: Pairs, max_len: int = 30,
              device: torch.device | None = None) -> dict:
-    """Corpus BLEU (sacrebleu, already-tokenized text) and exact-match accuracy on ``pairs``, in eval mode (chapter 6)."""
+    """BLEU, chrF, exact match and cut outputs of greedy translations of ``pairs``, in eval mode (chapter 6).
+
+    Keys: ``"bleu"`` and ``"chrf"`` (sacrebleu, already-tokenized text; their
+    signatures under ``"signature"``, a dict), ``"exact_match"``, ``"n"``,
+    ``"hypotheses"`` (without ``CUT_MARK``), ``"cut"`` (how many outputs the
+    length guard stopped) and ``"decoder_steps"`` (mean steps per sentence).
+    References go through :func:`embcourse.corpus.normalise` like the training text.
+    """
     if not pairs:
         raise ValueError("pairs is empty: nothing to evaluate")
-    hyps = translate(model, data, [en for en, _ in pairs], max_len=max_len)
-    refs = [fr for _, fr in pairs]
-    exact = sum(h == r for h, r in zip(hyps, refs)) / len(refs)
-    return {"bleu": corpus_bleu(hyps, refs), "exact_match": exact, "n": len(refs), "hypotheses": hyps}
+    stats: dict = {}
+    hyps = translate(model, data, [en for en, _ in pairs], max_len=max_len, mark_cut=False,
+                     stats=stats)
+    return _scores(hyps, [normalise(fr) for _, fr in pairs], stats)
 
 
 # ---------------------------------------------------------------- checkpoints

@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from embcourse.attention import (AdditiveAttention, AttnSeq2Seq, DotAttention, _batch_dims,
-                                 beam_search, beam_search_one, bleu_by_length, count_parameters,
-                                 evaluate_beam, masked_softmax, source_mask)
+from embcourse.attention import (AdditiveAttention, AttnSeq2Seq, DotAttention, UniformAttention,
+                                 _batch_dims, beam_search, beam_search_one, bleu_by_length,
+                                 count_parameters, evaluate_beam, masked_softmax, source_mask)
 from embcourse.bleu import corpus_bleu
 from embcourse.checks.ch07 import brute_force_search, reference_additive_attention
 from embcourse.seq2seq import Seq2Seq, TranslationData, evaluate, greedy_decode
@@ -55,7 +55,7 @@ def test_additive_attention_module_equals_the_exercise_reference():
     assert torch.allclose(context, ref_c, atol=1e-6) and torch.allclose(weights, ref_w, atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", [AdditiveAttention, DotAttention])
+@pytest.mark.parametrize("kind", [AdditiveAttention, DotAttention, UniformAttention])
 def test_keys_at_padded_positions_do_not_change_the_context(kind):
     query, keys, mask = random_attention_inputs(2)
     attn = kind(6, 4, 3)
@@ -86,7 +86,7 @@ def tiny_batch():
     return src, torch.tensor([4, 2, 3]), torch.tensor([[2, 4, 5, 6], [2, 7, 0, 0], [2, 8, 4, 0]])
 
 
-@pytest.mark.parametrize("attention", ["additive", "dot"])
+@pytest.mark.parametrize("attention", ["additive", "dot", "uniform"])
 def test_teacher_forcing_equals_feeding_the_same_tokens_step_by_step(attention):
     model = tiny_model(attention=attention)
     src, src_lengths, tgt_in = tiny_batch()

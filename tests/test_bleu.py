@@ -5,7 +5,7 @@ import random
 import pytest
 import sacrebleu
 
-from embcourse.bleu import corpus_bleu, sentence_bleu
+from embcourse.bleu import corpus_bleu, corpus_chrf, sentence_bleu, signatures
 from embcourse.checks.ch06 import reference_sentence_bleu
 
 REF = "le chat noir mange la souris ."
@@ -53,3 +53,14 @@ def test_reference_sentence_bleu_agrees_with_sacrebleu_on_random_sentences():
 
 def test_reference_sentence_bleu_of_no_match_is_zero():
     assert reference_sentence_bleu("un chien", REF) == 0.0
+
+
+def test_corpus_chrf_matches_sacrebleu_defaults():
+    hyps, refs = ["le chat mange la souris .", "il dort"], [REF, "il dort bien ."]
+    assert corpus_chrf(hyps, refs) == pytest.approx(sacrebleu.corpus_chrf(hyps, [refs]).score)
+
+
+def test_signatures_name_the_settings_of_both_scores():
+    sig = signatures()
+    assert sig["bleu"].startswith("nrefs:1|") and "tok:none" in sig["bleu"]
+    assert f"version:{sacrebleu.__version__}" in sig["chrf"] and "nc:6|nw:0" in sig["chrf"]
