@@ -447,14 +447,22 @@ def bleu_by_length(pairs: list[tuple[str, str]], hypotheses: list[str],
 
 @torch.no_grad()
 def attention_map(model: AttnSeq2Seq, src_ids: list[int], max_len: int, bos_id: int,
-                  eos_id: int) -> tuple[list[int], Tensor]:
-    """Chapter 7: greedy translation of one sentence and its attention weights (T, S), one row per output token."""
+                  eos_id: int, max_len_a: float | None = MAX_LEN_A,
+                  max_len_b: float = MAX_LEN_B) -> tuple[list[int], Tensor]:
+    """Chapter 7: greedy translation of one sentence and its attention weights (T, S), one row per output token.
+
+    Like every decoder of the course it stops at ``<eos>`` or at the length
+    guard of :func:`~embcourse.seq2seq.decode_limits` (``max_len``, or fewer
+    for a short source); an output that does not end in ``<eos>`` was cut.
+    """
     model.eval()
     dev = next(model.parameters()).device
     src = torch.tensor([src_ids], device=dev)  # (1, S)
-    state = model.encode(src, torch.tensor([len(src_ids)]))
+    lengths = torch.tensor([len(src_ids)])
+    limit = decode_limits(lengths, max_len, max_len_a, max_len_b)[0]
+    state = model.encode(src, lengths)
     prev, out, rows = torch.tensor([bos_id], device=dev), [], []
-    for _ in range(max_len):
+    for _ in range(limit):
         logits, state, weights = model.decode_step(prev, state, return_weights=True)  # (1, V), (1, S)
         prev = logits.argmax(-1)  # (1,)
         out.append(prev.item())

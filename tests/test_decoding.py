@@ -20,8 +20,8 @@ import torch
 from sacrebleu.metrics import BLEU, CHRF
 from torch import nn
 
-from embcourse.attention import (AttnSeq2Seq, beam_search, beam_search_one, evaluate_beam,
-                                 translate_beam)
+from embcourse.attention import (AttnSeq2Seq, attention_map, beam_search, beam_search_one,
+                                 evaluate_beam, translate_beam)
 from embcourse.bleu import corpus_bleu, corpus_chrf, signatures
 from embcourse.corpus import english_corpus, normalise, tokenize
 from embcourse.seq2seq import (CUT_MARK, MAX_LEN_A, MAX_LEN_B, Seq2Seq, TeacherForcingSchedule,
@@ -529,3 +529,23 @@ def test_train_seq2seq_refuses_a_bad_sampling_or_probability(toy_data):
         train_seq2seq(model, toy_data, num_steps=1, sampling="batch", progress=False)
     with pytest.raises(ValueError, match="teacher_forcing"):
         train_seq2seq(model, toy_data, num_steps=1, teacher_forcing=1.5, progress=False)
+
+
+class NeverEndsWithWeights(NeverEnds):
+    """NeverEnds with attention weights, as chapter 7's attention_map asks for them."""
+
+    def decode_step(self, prev, state, return_weights=False):
+        logits, state = super().decode_step(prev, state)
+        weights = torch.full((prev.shape[0], self.S), 1.0 / self.S)  # (B, S): uniform
+        return (logits, state, weights) if return_weights else (logits, state)
+
+
+@pytest.mark.parametrize("src_len, max_len, expected", [(3, 30, 11), (1, 30, 7), (3, 8, 8)])
+def test_attention_map_stops_at_the_guard(src_len, max_len, expected):
+    model = NeverEndsWithWeights()
+    model.S = src_len
+    out, weights = attention_map(model, [3] * src_len, max_len, BOS, EOS)
+    assert len(out) == expected and EOS not in out
+    assert tuple(weights.shape) == (expected, src_len)
+    out, _ = attention_map(model, [3] * src_len, max_len, BOS, EOS, max_len_a=None)
+    assert len(out) == max_len
