@@ -17,32 +17,36 @@ from typing import Sequence
 from sacrebleu.metrics import BLEU, CHRF
 
 
+# One place for each metric's settings: the scores and their signatures must agree.
+# BLEU: force=True because the text is tokenized on purpose, so sacrebleu need not warn.
+METRICS = {"bleu": lambda: BLEU(tokenize="none", force=True), "chrf": CHRF}
+
+
 def _check_strings(name: str, xs: Sequence[str]) -> None:
     if isinstance(xs, str) or not all(isinstance(x, str) for x in xs):
         raise TypeError(f"{name} must be a list of strings")
 
 
-def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """Corpus BLEU (0-100) of tokenized hypotheses against one tokenized reference each (chapter 6)."""
+def _corpus_score(metric: str, hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Score of ``METRICS[metric]`` over the corpus, after checking the two lists."""
     _check_strings("hypotheses", hypotheses)
     _check_strings("references", references)
     if len(hypotheses) != len(references):
         raise ValueError(f"got {len(hypotheses)} hypotheses but {len(references)} references")
     if not hypotheses:
-        raise ValueError("hypotheses is empty: BLEU needs at least one sentence")
-    # force=True: the text is tokenized on purpose, so sacrebleu need not warn about it
-    return BLEU(tokenize="none", force=True).corpus_score(list(hypotheses), [list(references)]).score
+        name = {"bleu": "BLEU", "chrf": "chrF"}[metric]
+        raise ValueError(f"hypotheses is empty: {name} needs at least one sentence")
+    return METRICS[metric]().corpus_score(list(hypotheses), [list(references)]).score
+
+
+def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Corpus BLEU (0-100) of tokenized hypotheses against one tokenized reference each (chapter 6)."""
+    return _corpus_score("bleu", hypotheses, references)
 
 
 def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     """Corpus chrF (0-100; Popović 2015) with sacrebleu's defaults, one reference each (chapters 6 and 7)."""
-    _check_strings("hypotheses", hypotheses)
-    _check_strings("references", references)
-    if len(hypotheses) != len(references):
-        raise ValueError(f"got {len(hypotheses)} hypotheses but {len(references)} references")
-    if not hypotheses:
-        raise ValueError("hypotheses is empty: chrF needs at least one sentence")
-    return CHRF().corpus_score(list(hypotheses), [list(references)]).score
+    return _corpus_score("chrf", hypotheses, references)
 
 
 def signatures() -> dict[str, str]:
@@ -53,7 +57,8 @@ def signatures() -> dict[str, str]:
     the score so that a reader can compare it with another paper's.
     """
     out = {}
-    for name, metric in [("bleu", BLEU(tokenize="none", force=True)), ("chrf", CHRF())]:
+    for name, make in METRICS.items():
+        metric = make()
         metric.corpus_score(["a"], [["a"]])  # sacrebleu learns the number of references by scoring
         out[name] = str(metric.get_signature())
     return out
