@@ -27,10 +27,11 @@ setup() {
     "$PY" -m venv "$VENV"
   fi
   local stamp="$VENV/.installed" want
-  want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+  want=$(cat requirements.txt requirements-nodeps.txt pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -r requirements.txt
+    "$VENV/bin/python" -m pip install --quiet --no-deps -r requirements-nodeps.txt
     "$VENV/bin/python" -m pip install --quiet --no-deps -e .
     "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
     echo "$want" > "$stamp"
