@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections import defaultdict
 from importlib import metadata
@@ -195,10 +196,17 @@ def test_every_adjective_form_is_in_dela(dela):
 
 
 @pytest.fixture(scope="module")
-def conjugator():
-    logging.getLogger("verbecc").setLevel(logging.ERROR)
-    from verbecc import CompleteConjugator
-    return CompleteConjugator(lang="fr")
+def conjugator(tmp_path_factory):
+    """verbecc's conjugator; imported in a scratch folder, since it writes verbecc.log in
+    the working directory."""
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("verbecc"))
+    try:
+        from verbecc import CompleteConjugator
+        logging.getLogger("verbecc").setLevel(logging.ERROR)
+        return CompleteConjugator(lang="fr")
+    finally:
+        os.chdir(here)
 
 
 def _strip_pronoun(text: str) -> str:
