@@ -1,4 +1,4 @@
-"""How long the offline corpora take to generate (target: under 10 s each).
+"""How long the offline corpora take to generate (target: under 10 s for 100,000 pairs).
 
 Run: .venv/bin/python benchmarks/bench_data.py [--repeats N]
 """
@@ -10,6 +10,7 @@ import hashlib
 
 from embcourse.corpus import english_corpus, translation_pairs, translation_splits
 from embcourse.utils import hardware, measure
+from embcourse.world.corpus import world_english_corpus, world_pairs, world_splits
 
 
 def digest(obj: object) -> str:
@@ -26,11 +27,14 @@ def main() -> None:
         "translation_pairs(50_000)": lambda: translation_pairs(50_000, seed=0),
         "translation_splits(50_000)": lambda: translation_splits(50_000, seed=0),
         "english_corpus(1_000_000)": lambda: english_corpus(1_000_000, seed=0),
+        "world_pairs(100_000)": lambda: world_pairs(100_000, seed=0),
+        "world_splits(100_000)": lambda: world_splits(100_000, seed=0),
+        "world_english_corpus(3_000_000)": lambda: world_english_corpus(3_000_000, seed=0, exclude=()),
     }
     for name, fn in jobs.items():
         timing = measure(fn, repeats=args.repeats, warmup=0)
         first, second = fn(), fn()
-        print(f"{name:28s} median {timing.median:5.2f} s  best {timing.best:5.2f} s  "
+        print(f"{name:32s} median {timing.median:5.2f} s  best {timing.best:5.2f} s  "
               f"(target < 10 s)  same seed, same bytes: {digest(first) == digest(second)} "
               f"[{digest(first)}]")
     pairs = translation_pairs(50_000, seed=0)
@@ -43,6 +47,9 @@ def main() -> None:
           f"test_combos {len(splits.test_combos)}")
     print(f"English corpus: {len(sentences)} sentences, {sum(map(len, sentences))} tokens, "
           f"vocabulary {len({w for s in sentences for w in s})}")
+    world = world_splits(100_000, seed=0)
+    print("bigger world, world_splits(100_000):")
+    print(world.describe())
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ from embcourse.lexicon import (ADJECTIVES, ALLER, ETRE, GENDERED_PAIRS, NOUNS, N
                                PLACES, POSSESSIVES, VERBS)
 from embcourse.vocab import Vocab  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import world_page  # noqa: E402  (the section on the bigger world, embcourse.world)
+
 ROOT = Path(__file__).resolve().parent.parent
 NUM_PAIRS, NUM_TOKENS, SEED = 50_000, 1_000_000, 0
 FIGURE = "data_zipf.png"
@@ -317,6 +320,7 @@ frequent French words of the pairs: {fr_frequent}.
 
 ```{{figure}} {figure}
 :name: fig-data-zipf
+:alt: Log-log plot of word count against frequency rank for the English corpus and for the English and French sides of the pairs; all three curves fall from the left, close to the dotted line of slope -1, and drop steeply at the rare end.
 :width: 90%
 
 Word counts against their rank, on log-log axes. Zipf's law
@@ -429,15 +433,19 @@ def _atomic(path: Path, write) -> None:
             os.unlink(tmp)
 
 
-def write_page(out: Path) -> tuple[Path, Path]:
-    """Write data.md and data_zipf.png into ``out``; return their paths."""
+def write_page(out: Path) -> tuple[Path, ...]:
+    """Write data.md and its figures into ``out``; return their paths."""
     data = compute()
+    world = world_page.compute()
     page, figure = out / "data.md", out / FIGURE
-    text = render(data)
+    lengths, freqs = out / world_page.LENGTH_FIGURE, out / world_page.FREQ_FIGURE
+    text = render(data) + "\n" + world_page.render(world)
     text = re.sub(r"[ \t]+\n", "\n", text).rstrip("\n") + "\n"
     _atomic(page, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     zipf_figure(data, figure)
-    return page, figure
+    world_page.length_figure(world, lengths, _atomic)
+    world_page.frequency_figure(world, freqs, _atomic)
+    return page, figure, lengths, freqs
 
 
 def main(argv: list[str] | None = None) -> int:
