@@ -14,8 +14,8 @@ import pytest
 
 from embcourse.corpus import tokenize
 from embcourse.world.grammar import (AVOIR, CONSTRUCTIONS, ETRE, NP, PRONOUNS, SLACK, WHO, Clause,
-                                     Generator, Ref, agree, elide_and_contract, indefinite_en,
-                                     lemma_weights, np_en, np_fr, place_words, realise,
+                                     Generator, Ref, about_trap, agree, elide_and_contract,
+                                     indefinite_en, lemma_weights, np_en, np_fr, place_words, realise,
                                      starts_with_vowel, _State)
 from embcourse.world.lexicon import (ADJECTIVES, ADVERBS, NOUNS, NUMBERS, PEOPLE, PREPOSITIONS,
                                      VERBS)
@@ -741,3 +741,112 @@ def test_the_length_counted_while_growing_is_the_final_length(gen):
         st.grow(t)
         s = st.finish()
         assert st.n == len(s.en), s.en
+
+
+# ------------------------------------------------------------------ idiom traps and attachment
+def grown(gen, n, seed=13):
+    """``n`` grown sentences as (state, sentence): their trees can be inspected."""
+    rng = random.Random(seed)
+    for i in range(n):
+        t = TARGETS[i]
+        st = _State(gen, rng, max(t + SLACK, 12))
+        while not st.start(t):
+            st = _State(gen, rng, max(t + SLACK, 12))
+        st.grow(t)
+        yield st, st.finish()
+
+
+def all_clauses(clauses):
+    """Every clause of a sentence, relative clauses included."""
+    todo = list(clauses)
+    while todo:
+        c = todo.pop()
+        yield c
+        nps = [x for x in (c.subj, c.obj, c.rec) if x.__class__ is NP]
+        nps += [x for _, x in c.pps] + ([c.place[2]] if c.place is not None else [])
+        while nps:
+            x = nps.pop()
+            if x.rel is not None and x.rel is not c:
+                todo.append(x.rel)
+            if x.conj is not None:
+                nps.append(x.conj)
+
+
+def test_no_bien_or_mal_in_a_negated_clause():
+    """*tu ne lis pas mal* is "you read quite well": well / badly never follow a negation."""
+    c = clause(SHE, verb("wash"), "present", np("car"), manner=ADV["well"])
+    assert say(c) == ("she washes the car well .", "elle lave bien la voiture .")
+    only = {"adv:" + a.en: 0 for a in ADVERBS if a.kind == "manner" and a.en not in ("well", "badly")}
+    g = Generator(only)
+    rng = random.Random(3)
+    for neg, expect_some in ((None, True), ("pas", False)):
+        added = 0
+        for _ in range(200):
+            st = _State(g, rng, 40)
+            st.n = 5
+            st.clauses = [clause(SHE, verb("wash"), "present", np("car"), neg=neg)]
+            added += st.add_manner()
+        assert (added > 0) == expect_some, neg
+
+
+def test_generated_negated_clauses_have_no_bien_or_mal(sample):
+    """Clause by clause (split at et / mais, and / but): no negation with bien, mal, well, badly."""
+    checked = 0
+    for s in sample:
+        fr = " ".join(without_adverbs(s.fr)).replace(" mais ", " et ")
+        for part in fr.split(" et "):
+            toks = part.split()
+            if "ne" in toks or "n'" in toks:
+                checked += 1
+                assert "bien" not in toks and "mal" not in toks, s.fr
+        for part in " ".join(s.en).replace(" but ", " and ").split(" and "):
+            toks = part.split()
+            if "not" in toks:
+                assert "well" not in toks and "badly" not in toks, s.en
+    assert checked > 1000
+
+
+THINK = verb("sleep", "intr")._replace(en="think", en_3sg="thinks", en_past="thought",
+                                       fr="réfléchir", participle="réfléchi",
+                                       present=("réfléchis", "réfléchis", "réfléchit",
+                                                "réfléchissons", "réfléchissez", "réfléchissent"))
+
+
+def test_think_takes_no_place_in_a_or_sur(gen):
+    """*il réfléchit à la gare* is "he thinks about the station": réfléchir keeps dans, près de ..."""
+    c = clause(SHE, THINK, place=place_words(THINK, N["house"]) + (np("house"),))
+    assert say(c) == ("she thinks in the house .", "elle réfléchit dans la maison .")
+    assert about_trap(THINK, ["à"]) and about_trap(THINK, ["sur"])
+    assert not about_trap(THINK, ["dans"]) and not about_trap(THINK, ["près", "de"])
+    assert not about_trap(verb("sleep", "intr"), ["à"])  # elle dort à l'école: a place
+    rng = random.Random(5)
+    for _ in range(300):
+        c = clause(SHE, THINK)
+        assert gen.complement(rng, c, False)
+        assert c.place is None or c.place[1] not in (["à"], ["sur"]), c.place
+
+
+def test_generated_thinking_verbs_have_no_a_or_sur_place(gen):
+    thinking = 0
+    for st, _ in grown(gen, 6000):
+        for c in all_clauses(st.clauses):
+            if c.verb is not None and c.verb.fr in ("réfléchir", "rêver", "rêvasser"):
+                thinking += 1
+                assert c.place is None or c.place[1] not in (["à"], ["sur"]), c.place[1]
+                assert all(p.fr != "sur" for p, _ in c.pps)
+    assert thinking > 50
+
+
+def test_time_adverb_is_not_left_after_a_relative_clause(gen):
+    """*... la maison que le chat voit demain* reads "the cat sees tomorrow": the adverb goes first."""
+    house = np("house")
+    rel = clause(np("cat"), verb("see"), "present", obj=house, rel="obj")
+    house.rel = rel
+    st = _State(gen, random.Random(0), 40)
+    st.clauses, st.q = [clause(SHE, verb("see"), "future", house)], None
+    st.time, st.time_front = ADV["tomorrow"], False
+    s = st.finish()
+    assert " ".join(s.en) == "tomorrow she is going to see the house that the cat sees ."
+    assert " ".join(s.fr) == "demain elle va voir la maison que le chat voit ."
+    st.clauses = [clause(SHE, verb("see"), "future", np("house"))]
+    assert " ".join(st.finish().fr) == "elle va voir la maison demain ."

@@ -33,7 +33,14 @@ French rules, each in the function that applies it:
   (where); relative clauses with *qui* (subject) and *que* (object);
 * adverbs: time adverbs at the start or end of the sentence (their kind matches the
   tense), frequency adverbs after the conjugated verb, manner adverbs after the
-  verb that carries the meaning (see :func:`verb_group_fr`).
+  verb that carries the meaning (see :func:`verb_group_fr`). Never *bien* or *mal*
+  in a negated clause: *tu ne lis pas mal* means "you read quite well", and *pas
+  bien* reads as a judgement (:meth:`_State.add_manner`). A time adverb at the end
+  would be read with a relative clause ending the sentence (*la maison que le chat
+  a connue dans deux jours*), so there it goes to the front (:func:`_ends_in_relative`);
+* *réfléchir à / sur* and *rêver à* name what one thinks or dreams about, so these
+  verbs never take a place or a phrase in *à* or *sur* (*il réfléchit à la gare*
+  is "he thinks about the station") (:func:`about_trap`).
 
 English side: *you* is always *tu*; *I, you, we, they* are masculine; *they* is
 *elles* only when it refers back to a feminine plural noun phrase of the same
@@ -102,6 +109,9 @@ MANNER_FRAMES = frozenset({"tr", "intr", "give", "talk"})  # not "she went slowl
 NO_MANNER = frozenset({"emotion", "liking"})  # not "she likes the cat slowly" (*bien aimer* shifts meaning)
 PLURAL_MANNER = frozenset({"together"})  # only with a plural subject
 SHORT_MANNER = frozenset({"bien", "mal", "mieux"})  # before the participle: elle a bien lavé
+# and never after a negation: "ne ... pas mal" is "quite well", "ne ... pas bien" a judgement
+# verbs whose à / sur names the topic, not the place: réfléchir à la gare (think about the station)
+ABOUT_VERBS = frozenset({"réfléchir", "rêver", "rêvasser", "penser", "songer"})
 TENSES = ("present", "future", "past")
 
 _TOKEN = re.compile(r"(?<!\w)(?:qu|jusqu|lorsqu|puisqu|[ljndcmts])'"
@@ -739,6 +749,16 @@ def clause_fr(c: Clause, acc: _Acc | None = None) -> list[str]:
 
 
 # ---------------------------------------------------------------- weights and tables
+def about_trap(verb: Verb, fr_words: list[str]) -> bool:
+    """True when ``verb`` + these French words would name a topic instead of a place.
+
+    *Réfléchir à / sur*, *rêver à* take what one thinks or dreams about: *il réfléchit
+    à la gare* is "he thinks about the station", not "he thinks at the station";
+    *dans la gare* stays a place.
+    """
+    return verb.fr in ABOUT_VERBS and len(fr_words) == 1 and fr_words[0] in ("à", "sur")
+
+
 def place_words(verb: Verb, place: Noun) -> tuple[list[str], list[str]]:
     """The English and French words between a verb and its place, from the verb's frame.
 
@@ -1024,7 +1044,10 @@ class Generator:
             return True
         if np is None:
             return False
-        c.place = place_words(v, np.noun) + (np,)
+        words = place_words(v, np.noun)
+        if about_trap(v, words[1]):
+            return True  # not "il réfléchit à la gare" (he thinks about the station)
+        c.place = words + (np,)
         return True
 
     def recipient(self, rng) -> NP:
@@ -1164,6 +1187,38 @@ def _has_relative(np: NP) -> bool:
     return np.rel is not None or (np.conj is not None and _has_relative(np.conj))
 
 
+def _last_np(c: Clause) -> NP | None:
+    """The noun phrase that ends the clause in English (and French), if one does."""
+    if c.pps:
+        return c.pps[-1][1]
+    if c.place is not None:
+        return c.place[2]
+    if c.verb is None or c.manner is not None:
+        return None
+    frame = c.verb.frame
+    if frame in ("give", "talk"):
+        x = c.rec
+    elif frame == "tr" and c.q != "what" and c.rel != "obj":
+        x = c.obj
+    else:
+        return None
+    return x if x.__class__ is NP else None
+
+
+def _ends_in_relative(c: Clause) -> bool:
+    """True when the clause ends with a relative clause: a time adverb after it would be read with it.
+
+    *elle ne va pas voir la maison que le chat a connue dans deux jours* reads "that
+    the cat knew in two days"; the adverb goes to the front instead.
+    """
+    np = _last_np(c)
+    if np is None:
+        return False
+    while np.conj is not None:
+        np = np.conj
+    return np.rel is not None
+
+
 def _ends_clause(c: Clause, np: NP) -> bool:
     """True when ``np`` is (part of) the object or recipient of ``c``."""
     for x in (c.obj, c.rec):
@@ -1292,8 +1347,8 @@ class _State:
             return 0
         prep = g.preps.pick(rng)
         t = g.prep_nouns[prep]
-        if t is None:
-            return 0
+        if t is None or about_trap(c.verb, prep.fr.split()):
+            return 0  # not "il réfléchit sur la table" (he thinks about the table)
         noun = t.pick(rng)
         if (c.place is not None or c.q == "where") and noun.cls not in ANIMAL_CLASSES:
             return 0  # "she went to the island with her brother", not "... on the door"
@@ -1360,6 +1415,8 @@ class _State:
         adv = t.pick(self.rng)
         if adv.en in PLURAL_MANNER and not agreement(c.subj)[2]:
             return 0
+        if c.neg and adv.fr in SHORT_MANNER:
+            return 0  # "tu ne lis pas mal" is "you read quite well": no bien / mal after a negation
         k = len(adv.en.split())
         if k > self._room():
             return 0
@@ -1486,7 +1543,11 @@ class _State:
 
     # ------------------------------------------------------------ output
     def finish(self) -> Sentence:
-        return realise(self.clauses, self.conjs, self.time, self.time_front)
+        front = self.time_front
+        if self.time is not None and not front and self.q is None and \
+                _ends_in_relative(self.clauses[-1]):
+            front = True  # not "she sees the house that the cat knew tomorrow"
+        return realise(self.clauses, self.conjs, self.time, front)
 
 
 def realise(clauses: list[Clause], conjs: list[str] = (), time: Adverb | None = None,
