@@ -94,3 +94,23 @@ def test_doctor_flags_incompatible_stored_outputs():
     assert "within their tolerances" in compatibility(mine, other_path)
     assert compatibility(mine, {**mine, "torch": "1.0.0"}).startswith("INCOMPATIBLE")
     assert "no record" in compatibility(mine, None)
+
+
+def test_refresh_records_the_cost_and_writes_one_cost_line_after_the_title(tmp_path):
+    path = tmp_path / "01_x.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# A title\n\nIntro."),
+                nbformat.v4.new_code_cell("import subprocess, sys\nsubprocess.run([sys.executable, '-c', "
+                                          "'import time; x = b\"1\" * 300_000_000; time.sleep(1)'])")]
+    nbformat.write(nb, path)
+    for _ in range(2):  # a second refresh rewrites the line, it does not add one
+        proc = refresh(str(path), "--force")
+        assert proc.returncode == 0, proc.stderr
+    nb = nbformat.read(path, as_version=4)
+    cost = nb.metadata["embcourse"]["cost"]
+    assert [c.cell_type for c in nb.cells] == ["markdown", "markdown", "code"]
+    assert nb.cells[1].metadata["tags"] == ["chapter-cost"]
+    assert nb.cells[1].source.startswith("This chapter runs in under a minute and needs ")
+    assert 0 < cost["seconds"] < 60 and cost["threads"] >= 1 and cost["cpu"]["cores"] >= 1
+    assert cost["peak_bytes"] > 300_000_000, "the memory of a process the kernel starts counts"
