@@ -189,7 +189,12 @@ def _peak_child() -> None:
                           cfg["batch_size"], cfg["seed"])[0]
     for _ in range(cfg["steps"]):
         step()
-    print(json.dumps({"peak": _peak_rss() - empty, "steady": _rss() - empty, "floor": floor - empty,
+    now = _rss()
+    # Linux updates the high-water mark lazily (a thread's page counts are folded in
+    # batches), so it can trail the current resident size by a few pages: the peak is
+    # at least what is resident now.
+    peak = max(_peak_rss(), now)
+    print(json.dumps({"peak": peak - empty, "steady": now - empty, "floor": floor - empty,
                       "reset": reset}))
 
 
