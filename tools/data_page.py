@@ -137,6 +137,11 @@ def zipf_figure(data: dict, path: Path) -> None:
     ax.set_xlabel("rank of the word (1 = most frequent)")
     ax.set_ylabel("count (tokens)")
     ax.legend(fontsize=8)
+    _save_figure(fig, path)
+
+
+def _save_figure(fig, path: Path) -> None:
+    """Lay out, write as PNG without a timestamp (so the bytes repeat), close."""
     fig.tight_layout()
     _atomic(path, lambda tmp: fig.savefig(tmp, format="png", metadata={"Software": None}))
     plt.close(fig)
@@ -439,12 +444,12 @@ def write_page(out: Path) -> tuple[Path, ...]:
     world = world_page.compute()
     page, figure = out / "data.md", out / FIGURE
     lengths, freqs = out / world_page.LENGTH_FIGURE, out / world_page.FREQ_FIGURE
-    text = render(data) + "\n" + world_page.render(world)
+    text = render(data) + "\n" + world_page.render(world, _table)
     text = re.sub(r"[ \t]+\n", "\n", text).rstrip("\n") + "\n"
     _atomic(page, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     zipf_figure(data, figure)
-    world_page.length_figure(world, lengths, _atomic)
-    world_page.frequency_figure(world, freqs, _atomic)
+    world_page.length_figure(world, lengths, _save_figure)
+    world_page.frequency_figure(world, freqs, _save_figure)
     return page, figure, lengths, freqs
 
 

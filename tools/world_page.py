@@ -1,6 +1,7 @@
 """The data page's section on the bigger world (``embcourse.world``) and its two figures.
 
-Called by tools/data_page.py, which writes the whole page; everything here is computed
+Called by tools/data_page.py, which writes the whole page and lends its table and
+figure-saving helpers (``render``'s ``table``, the figures' ``save``); everything here is computed
 from the package with seed 0, so the section is deterministic and tested like the rest.
 """
 
@@ -58,7 +59,7 @@ def compute() -> dict:
     }
 
 
-def length_figure(data: dict, path: Path, atomic) -> None:
+def length_figure(data: dict, path: Path, save) -> None:
     """Histogram of English sentence lengths: training pairs and the long test split."""
     splits: WorldSplits = data["splits"]
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
@@ -73,12 +74,10 @@ def length_figure(data: dict, path: Path, atomic) -> None:
     ax.set_ylabel("sentences (log scale)")
     ax.set_title("Sentence lengths of the bigger world")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    atomic(path, lambda tmp: fig.savefig(tmp, format="png", metadata={"Software": None}))
-    plt.close(fig)
+    save(fig, path)
 
 
-def frequency_figure(data: dict, path: Path, atomic) -> None:
+def frequency_figure(data: dict, path: Path, save) -> None:
     """Rank-frequency of content lemmas in the training pairs, log-log, with the 5-times line."""
     counts = sorted((c for c in data["in_train"].values() if c > 0), reverse=True)
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
@@ -92,18 +91,11 @@ def frequency_figure(data: dict, path: Path, atomic) -> None:
     ax.set_ylabel("occurrences in train")
     ax.set_title("Lemma frequencies in the training pairs")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    atomic(path, lambda tmp: fig.savefig(tmp, format="png", metadata={"Software": None}))
-    plt.close(fig)
+    save(fig, path)
 
 
-def _table(header, rows) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def render(data: dict) -> str:
+def render(data: dict, table) -> str:
+    """The section's markdown; ``table(header, rows)`` writes a markdown table (data_page's)."""
     splits: WorldSplits = data["splits"]
     in_train = data["in_train"]
     seen = [c for c in in_train.values() if c > 0]
@@ -113,7 +105,7 @@ def render(data: dict) -> str:
     never = sum(1 for c in in_train.values() if c == 0)
     noun_classes = Counter(n.cls for n in NOUNS)
     frames = Counter(v.frame for v in VERBS)
-    lexicon = _table(["file", "rows", "what it holds"], [
+    lexicon = table(["file", "rows", "what it holds"], [
         ["`nouns.tsv`", f"{len(NOUNS):,}", "by class: " + ", ".join(
             f"{c} {noun_classes[c]}" for c in NOUN_CLASSES) + f"; {sum(n.pair != '-' for n in NOUNS)} "
          "in masculine / feminine pairs, " + f"{sum(not n.countable for n in NOUNS)} mass nouns"],
@@ -126,11 +118,11 @@ def render(data: dict) -> str:
         ["`prepositions.tsv`", str(len(PREPOSITIONS)), "heads of prepositional phrases"],
         ["`numbers.tsv`", str(len(NUMBERS)), "two to a hundred"],
     ])
-    constructions = _table(["construction", "in train", "shortest example (English / French)"], [
+    constructions = table(["construction", "in train", "shortest example (English / French)"], [
         [name.replace("_", " "), f"{count:,}",
          ("—" if s is None else f"{' '.join(s.en)} / {' '.join(s.fr)}")]
         for name, (s, count) in data["examples"].items()])
-    showcase = _table(["#", "English", "French"], [
+    showcase = table(["#", "English", "French"], [
         [i + 1, " ".join(s.en), " ".join(s.fr)] for i, s in enumerate(data["showcase"])])
     sizes = "```text\n" + splits.describe() + "\n```"
     return f"""\
